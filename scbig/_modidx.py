@@ -33,4 +33,7 @@ d = { 'settings': { 'branch': 'main',
                             'scbig.core.parse_condition': ('core.html#parse_condition', 'scbig/core.py'),
                             'scbig.core.parse_conditions': ('core.html#parse_conditions', 'scbig/core.py'),
                             'scbig.core.set_seed': ('core.html#set_seed', 'scbig/core.py'),
-                            'scbig.core.user_errors': ('core.html#user_errors', 'scbig/core.py')}}}
+                            'scbig.core.user_errors': ('core.html#user_errors', 'scbig/core.py')},
+            'scbig.data': { 'scbig.data._values': ('data.html#_values', 'scbig/data.py'),
+                            'scbig.data.expression_scale': ('data.html#expression_scale', 'scbig/data.py'),
+                            'scbig.data.log_normalize': ('data.html#log_normalize', 'scbig/data.py')}}}
