@@ -69,3 +69,15 @@ def test_ci_runs_the_readme_test_command():
     assert 'make install' in lines and lines[-1] in ('make test', 'exec make test'), lines[-3:]
     make = (ROOT/'Makefile').read_text()
     assert '$(BIN)/python:' in make and 'test: | $(BIN)/python' in make   # make test installs when .venv is missing
+
+def test_imports_in_their_own_cells():
+    "Docs processing executes every cell that imports, so an import must not share a cell with example code."
+    import json, re
+    imp = re.compile(r'^\s*(import\s|from\s+\S+\s+import\s)')
+    bad = []
+    for nb in sorted((ROOT/'nbs').rglob('*.ipynb')):
+        for i, c in enumerate(json.loads(nb.read_text())['cells']):
+            lines = [l for l in ''.join(c['source']).splitlines() if l.strip() and not l.startswith('#')]
+            if c['cell_type'] != 'code' or '#| export' in ''.join(c['source']) or not any(imp.match(l) for l in lines): continue
+            if not all(imp.match(l) or l.startswith(('import nbdev; nbdev.nbdev_export()',)) for l in lines): bad.append(f'{nb.name} cell {i}')
+    assert not bad, f'cells mixing imports and other code: {bad}'
