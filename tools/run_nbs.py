@@ -4,7 +4,7 @@ Usage: python tools/run_nbs.py [NOTEBOOK ...]   (default: every notebook in nbs/
 
 Runs each notebook top to bottom in its own folder, at full budgets (IN_TEST unset), skipping cells
 flagged with `tst_flags` (slow, cuda, notest) unless `--flags slow` forces them, then runs
-`nbdev-clean`. A notebook that fails is left unchanged and the script exits 1.
+`nbdev-clean` on them. A notebook that fails is left unchanged and the script exits 1.
 """
 import argparse, os, subprocess, sys, time
 from pathlib import Path
@@ -44,7 +44,7 @@ def main():
         res = run_nb(fn, cfg.tst_flags.split(), a.flags.split())
         print(f"{'ok  ' if res else 'FAIL'} {fn.relative_to(cfg.config_path)} ({time.time() - t:.1f} s)")
         ok &= res
-    subprocess.run([Path(sys.executable).parent/'nbdev-clean'], check=True, cwd=cfg.config_path)
+    for fn in nbs: subprocess.run([Path(sys.executable).parent/'nbdev-clean', '--fname', str(fn)], check=True, cwd=cfg.config_path)
     sys.exit(0 if ok else 1)
 
 if __name__ == '__main__': main()
