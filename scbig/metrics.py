@@ -29,9 +29,10 @@ __all__ = ['PROFILES', 'NAN_POLICIES', 'CROSS_CHECKED', 'pearson', 'mse', 'mae',
 def pearson(true:np.ndarray, # (G,) true values
             pred:np.ndarray, # (G,) predicted values
            ) -> float:
-    "Pearson correlation; NaN (never a warning) when either vector is constant or shorter than 2."
+    "Pearson correlation; NaN (never a warning) when either vector is constant (range < 1e-12: rounding noise) or shorter than 2."
     x, y = np.asarray(true, dtype=np.float64).ravel(), np.asarray(pred, dtype=np.float64).ravel()
     if x.size < 2 or not (np.isfinite(x).all() and np.isfinite(y).all()): return np.nan
+    if np.ptp(x) < 1e-12 or np.ptp(y) < 1e-12: return np.nan
     x, y = x - x.mean(), y - y.mean()
     d = math.sqrt((x @ x) * (y @ y))
     return float(np.clip(x @ y / d, -1, 1)) if d > 0 else np.nan
@@ -85,11 +86,12 @@ def discrimination_score(true_delta:np.ndarray, # (N, G) real deltas δ_q, rows 
                          genes:pd.Index, # G gene names (the column named like a condition is left out)
                          metric:str='l1', # 'l1', 'l2' or 'cosine'
                         ) -> np.ndarray:
-    "cell-eval's PDS for each condition: 1 − r/N, r the 0-based rank of the right real delta among all N."
+    "cell-eval's PDS for each condition: 1 − r/N, r the 0-based rank of the right real delta among all N (cosine: NaN for δ̂ = 0)."
     d = {'l1': 'cityblock', 'l2': 'euclidean', 'cosine': 'cosine'}[metric]
     N, out = len(conditions), np.empty(len(conditions))
     for i, c in enumerate(conditions):
         keep = np.asarray(genes != c)
+        if metric == 'cosine' and np.linalg.norm(pred_delta[i, keep]) < 1e-12: out[i] = np.nan; continue
         dist = cdist(true_delta[:, keep], pred_delta[i:i + 1, keep], d).ravel()
         out[i] = 1 - np.flatnonzero(np.argsort(dist) == i)[0] / N
     return out
@@ -669,20 +671,16 @@ def cross_check(pred:ad.AnnData, # Predicted cells (use `expand` for a pseudobul
                 control:str='control', # Control label
                 metrics:list=CROSS_CHECKED, # Metrics to compare
                ) -> pd.DataFrame:
-    "Run cell-eval's MetricsEvaluator and scbig's 'cell_eval' profile on the same pair; per metric, the largest |difference|."
+    "Run cell-eval's MetricsEvaluator and scbig's 'cell_eval' profile on the same pair: one row per (metric, condition)."
     try:
         from cell_eval import MetricsEvaluator
     except ImportError as e: raise ConfigError("cross_check needs the cell-eval package", "pip install 'cell-eval>=0.8.2' (Python >= 3.11)") from e
     import tempfile
     ours = evaluate(pred, real, 'cell_eval', condition_key=condition_key, control=control, skip=['pearson_edistance']).table
     with tempfile.TemporaryDirectory() as d:
-        ev = MetricsEvaluator(adata_pred=pred.copy(), adata_real=real.copy(), control_pert=control, pert_col=condition_key, num_threads=1, outdir=d)
+        ev = MetricsEvaluator(adata_pred=pred.copy(), adata_real=real.copy(), control_pert=control, pert_col=condition_key, num_threads=1, outdir=d + '/out')
         theirs, _ = ev.compute(profile='full', write_csv=False, skip_metrics=['clustering_agreement', 'pearson_edistance'])
-    theirs = theirs.to_pandas().set_index('perturbation')
-    rows = []
-    for m in metrics:
-        a, b = ours[m].astype(float), theirs[m].reindex(ours.index).astype(float)
-        both_nan = a.isna() & b.isna()
-        diff = (a - b).abs()[~both_nan]
-        rows.append(dict(metric=m, max_abs_diff=float(diff.max()) if len(diff) else 0.0, nan_mismatch=int((a.isna() != b.isna()).sum()), conditions=len(a)))
-    return pd.DataFrame(rows).set_index('metric')
+    theirs = theirs.to_pandas().set_index('perturbation').reindex(ours.index)
+    out = pd.concat({m: pd.DataFrame({'scbig': ours[m].astype(float), 'cell_eval': theirs[m].astype(float)}) for m in metrics}, names=['metric'])
+    out['abs_diff'] = (out['scbig'] - out['cell_eval']).abs()
+    return out
