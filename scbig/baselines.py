@@ -186,7 +186,8 @@ def _fit(self:LinearBaseline, data):
         if self.missing == 'mean' and any(g not in self.emb_.index for g in parse_condition(c, control=self.control).genes): continue
         keep.append(c)
     self.dropped = [c for c in self.train if c not in keep]               # training conditions that cannot be placed
-    P = np.vstack([[self._pert_vector(c, count=False) for c in keep], np.zeros((1, self.emb_.shape[1]))])   # control: p = 0
+    d = self.emb_.shape[1]
+    P = np.vstack([np.reshape([self._pert_vector(c, count=False) for c in keep], (-1, d)), np.zeros((1, d))])   # control: p = 0
     Y = np.vstack([self.means.loc[keep].values, self.ctrl_mean[None]]).T - self.ctrl_mean[:, None]          # (G, T'+1) changes
     self.b = Y.mean(axis=1); Y = Y - self.b[:, None]
     G, lam = self.G, self.ridge

@@ -359,6 +359,11 @@ def _pearson_scbig(x, y) -> float:
     if x.size < 2 or np.allclose(x, x[0]) or np.allclose(y, y[0]): return np.nan
     return pearson(x, y)
 
+def _nanmean(v) -> float:
+    "Mean of the non-NaN values (NaN, silently, when there are none)."
+    v = [x for x in v if not np.isnan(x)]
+    return float(np.mean(v)) if v else np.nan
+
 def _spearman(x, y) -> float:
     "Spearman correlation (average ranks); NaN, silently, when undefined."
     return pearson(stats.rankdata(x), stats.rankdata(y)) if len(x) > 1 else np.nan
@@ -598,7 +603,7 @@ def ceiling(real:ad.AnnData, # Observed cells of the evaluated conditions plus c
     num = pd.concat([e.table[e.metrics] for e in evs]).groupby(level=0).mean()
     t = evs[0].table[['subgroup', 'n_cells']].join(num)
     conv = dict(evs[0].conventions); conv['notes'] = conv['notes'] + [f"split-half ceiling: real vs real, halves of ⌊n/2⌋ cells, mean of {n_repeats} splits (seed {seed}), no Spearman–Brown correction"]
-    scal = {k: float(np.nanmean([e.scalars[k] for e in evs])) for k in evs[0].scalars}
+    scal = {k: _nanmean([e.scalars[k] for e in evs]) for k in evs[0].scalars}
     return Evaluation(t, scal, conv, evs[0].zero_genes)
 
 # %% ../nbs/11_metrics.ipynb #62e0039c
@@ -609,7 +614,7 @@ def combine(evals:list) -> Evaluation:
     if len(p) > 1: raise ConfigError(f"cannot combine evaluations of different profiles {sorted(p)}", "combine one profile at a time")
     t = pd.concat([e.table for e in evals])
     conv = dict(evals[0].conventions); conv['notes'] = list(dict.fromkeys(n for e in evals for n in e.conventions['notes']))
-    scal = {k: float(np.nanmean([e.scalars.get(k, np.nan) for e in evals])) for k in evals[0].scalars}
+    scal = {k: _nanmean([e.scalars.get(k, np.nan) for e in evals]) for k in evals[0].scalars}
     return Evaluation(t, scal, conv, evals[0].zero_genes)
 
 def compare(evals:dict, # method name -> Evaluation (or list of Evaluations, one per fold)
