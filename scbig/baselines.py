@@ -198,9 +198,11 @@ def _predict(self:LinearBaseline, conds):
     P = np.array([self._pert_vector(c) for c in conds])
     return self.ctrl_mean + self.b + P @ (self.G @ self.W).T
 
-# %% ../nbs/10_baselines.ipynb #0fb08959
-def baselines() -> dict:
+# %% ../nbs/10_baselines.ipynb #94ee645e
+def baselines(pert_embedding:pd.DataFrame|None=None, # Genes x d table for the linear model's targets (e.g. `scbig.priors.gene_embeddings(...).emb`)
+             ) -> dict:
     "Fresh instances of every baseline, as scbig's results tables use them (name -> Baseline)."
+    linear = LinearBaseline(missing='mean') if pert_embedding is None else LinearBaseline(pert_embedding=pert_embedding)
     return {'control': ControlBaseline(), 'mean': MeanBaseline(), 'nonctl_mean': NonControlMeanBaseline(),
             'matching_mean': MatchingMeanBaseline(), 'additive': AdditiveBaseline(unseen='zero'),
-            'partial_additive': PartialAdditiveBaseline(), 'linear': LinearBaseline(missing='mean')}
+            'partial_additive': PartialAdditiveBaseline(), 'linear': linear}
