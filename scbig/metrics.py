@@ -636,14 +636,15 @@ def plot_metric(results:pd.DataFrame, # A `compare` table (index: method, subgro
                 ax=None, # Axes to draw on (default: a new figure)
                ):
     "Bars of `metric` by subgroup and method, with the split-half ceiling as a line over each subgroup; returns the Axes."
-    t = results[metric].unstack(0)
+    order = lambda lvl: list(dict.fromkeys(results.index.get_level_values(lvl)))
+    t = results[metric].unstack(0).reindex(index=order(1), columns=order(0))      # keep the table's order
     methods = [m for m in t.columns if m != ceiling]
     if ax is None: _, ax = plt.subplots(figsize=(1.2 + 1.1 * len(t), 3.2), dpi=72)
     w = 0.8 / len(methods)
     for j, m in enumerate(methods): ax.bar(np.arange(len(t)) + (j - (len(methods) - 1) / 2) * w, t[m].values, w, label=m)
     if ceiling in t.columns:
         for i, v in enumerate(t[ceiling].values): ax.hlines(v, i - 0.45, i + 0.45, colors='k', linestyles='--', label='ceiling (split-half)' if i == 0 else None)
-    ax.set_xticks(np.arange(len(t)), t.index, fontsize=8); ax.set_ylabel(metric); ax.axhline(0, color='grey', lw=.5)
+    ax.set_xticks(np.arange(len(t)), t.index, fontsize=8, rotation=20, ha='right'); ax.set_ylabel(metric); ax.axhline(0, color='grey', lw=.5)
     ax.legend(fontsize=7, ncol=2, frameon=False, loc='upper left', bbox_to_anchor=(1, 1))
     return ax
 
