@@ -81,3 +81,11 @@ def test_imports_in_their_own_cells():
             if c['cell_type'] != 'code' or '#| export' in ''.join(c['source']) or not any(imp.match(l) for l in lines): continue
             if not all(imp.match(l) or l.startswith(('import nbdev; nbdev.nbdev_export()',)) for l in lines): bad.append(f'{nb.name} cell {i}')
     assert not bad, f'cells mixing imports and other code: {bad}'
+
+def test_sidebar_lists_every_notebook():
+    "Every notebook has a place in the docs sidebar, and every sidebar entry exists."
+    import re
+    listed = re.findall(r'-\s+(\S+\.ipynb)', (ROOT/'nbs'/'sidebar.yml').read_text())
+    nbs = sorted(p.relative_to(ROOT/'nbs').as_posix() for p in (ROOT/'nbs').rglob('*.ipynb')
+                 if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
+    assert sorted(listed) == nbs, (set(listed) ^ set(nbs))
