@@ -6,7 +6,7 @@ Docs: https://scbig-dev.github.io/scbig/grc.html.md"""
 
 # %% ../nbs/04_grc.ipynb #bc283984
 from __future__ import annotations
-import json, warnings
+import json, time, warnings
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -260,7 +260,9 @@ def fit(self:GRC,
     G, K, has = len(genes), c.n_clusters, ~np.isnan(E).any(1)
     if has.sum() < K: raise ConfigError(f"n_clusters={K} but only {int(has.sum())} genes have a prior embedding", "lower n_clusters")
     if not has.all(): warnings.warn(f"{int((~has).sum())} genes have no prior embedding and are placed by the PPI/data terms and capacity: {list(genes[~has][:100])}", PriorWarning)
+    t0 = time.perf_counter()
     km = KMeans(K, n_init=c.n_init, random_state=c.seed).fit(E[has])
+    t_km = time.perf_counter() - t0
     labels = np.full(G, -1); labels[has] = km.labels_
     self.init_labels_, self.capacities_ = labels.copy(), capacities(km.labels_, G, K)
     Z = gene_profiles(D) if D is not None and c.gamma else None
@@ -270,13 +272,15 @@ def fit(self:GRC,
         C = grc_cost(E, mu, labels, A, Z, c.alpha, c.beta, c.gamma)
         P, info = transport_plan(a, b, C, c.reg, c.max_iter, c.stop_thr, c.ot_fallback)
         new = round_plan(P, C, self.capacities_)
-        hist.append(dict(step=t + 1, **info, moved=int((new != labels).sum()), mean_cost=float(C[np.arange(G), new].mean())))
+        hist.append(dict(step=t + 1, **info, moved=int((new != labels).sum()), mean_cost=float(C[np.arange(G), new].mean()),
+                         seconds=time.perf_counter() - t0 - t_km - sum(h['seconds'] for h in hist)))
         labels = new
     self.labels_, self.genes_, self.no_prior_ = labels, genes, list(genes[~has])
     self.centroids_ = centroids(E, labels, K, previous=mu)
     self.order_ = np.argsort(labels, kind='stable')
     self.history_ = pd.DataFrame(hist)
     self.inputs_ = dict(ppi=A is not None, data=Z is not None, n_edges=int(A.nnz // 2) if A is not None else 0, n_deltas=0 if D is None else len(D))
+    self.seconds_ = dict(kmeans=t_km, refinement=time.perf_counter() - t0 - t_km)
     return self
 
 # %% ../nbs/04_grc.ipynb #167f647c
