@@ -56,9 +56,10 @@ def semantic_cost(E:np.ndarray, # (G, d) L2-normalised embeddings (rows of NaN: 
                   mu:np.ndarray, # (K, d) L2-normalised centroids
                  ) -> np.ndarray:
     "(G, K) cosine distance to each centroid over its largest value, in [0, 1]; 1 for a gene without a prior."
+    none = np.isnan(E).any(axis=1)
     D = 1 - np.nan_to_num(E) @ mu.T
-    D = D / max(D.max(), 1e-12)
-    D[np.isnan(E).any(axis=1)] = 1.0
+    D = D / max(D[~none].max() if (~none).any() else 1.0, 1e-12)     # the scale comes from the genes that have a prior
+    D[none] = 1.0
     return np.clip(D, 0, 1)
 
 # %% ../nbs/04_grc.ipynb #d0e675ad
