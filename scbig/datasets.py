@@ -22,9 +22,9 @@ from .data import expression_scale, log_normalize
 
 # %% auto #0
 __all__ = ['REGISTRY', 'READER_NAMES', 'GENE_SYMBOL_KEYS', 'READERS', 'DataFile', 'Dataset', 'register', 'cache_dir',
-           'file_sha256', 'download', 'get_dataset', 'resolve', 'read_h5ad_perturb', 'read_perturbench', 'read_gears',
-           'read_scperturb', 'read_sceptre_rda', 'load', 'list_datasets', 'dataset_summary', 'plot_cells_per_condition',
-           'synthetic_perturbseq']
+           'file_sha256', 'download', 'get_dataset', 'resolve', 'resolve_file', 'read_h5ad_perturb', 'read_perturbench',
+           'read_gears', 'read_scperturb', 'read_sceptre_rda', 'load', 'list_datasets', 'dataset_summary',
+           'plot_cells_per_condition', 'synthetic_perturbseq']
 
 # %% ../nbs/02_datasets.ipynb #53879977
 @dataclass(frozen=True)
@@ -297,6 +297,16 @@ def resolve(name:str|Dataset, # A registry name, or a `Dataset`
     "Local paths of the files of `name`: from $SCBIG_DATA_DIR, else the cache, else a verified download into the cache."
     ds, cache = get_dataset(name), cache_dir(cache)
     return [_get(f, ds.name, cache, download, progress) for f in ds.files]
+
+# %% ../nbs/02_datasets.ipynb #a7f3c2d1
+def resolve_file(f:DataFile, # One file, registered in a dataset or not (the gene priors use this)
+                 name:str='', # Whose file it is, for messages
+                 cache:str|Path|None=None, # Download folder (None: `cache_dir()`)
+                 download:bool=True, # Download it when not found locally (only if it has a `url`)
+                 progress:bool=True, # Show a progress bar while downloading
+                ) -> Path:
+    "Local path of one `DataFile` by the rules of `resolve`: $SCBIG_DATA_DIR, the cache (sha256 checked), a verified download."
+    return _get(f, name or f.path, cache_dir(cache), download and bool(f.url), progress)
 
 # %% ../nbs/02_datasets.ipynb #ee4d75be
 def _as_perturb(a:ad.AnnData, condition_key:str, control:str='control', sep:str='+', source:str='the data', verbose:bool=True) -> ad.AnnData:

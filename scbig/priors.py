@@ -15,6 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils.extmath import randomized_svd
 from .core import *
+from .datasets import DataFile, resolve_file
 
 # %% auto #0
 __all__ = ['PRIORS', 'GO_ONTOLOGIES', 'GO_PROPAGATE', 'STRING_CHANNELS', 'PriorSource', 'prior_files', 'read_prior',
@@ -76,15 +77,19 @@ PRIORS = {s.name: s for s in [
 
 # %% ../nbs/03_priors.ipynb #9c2039c6
 def prior_files(name:str, # A key of `PRIORS`: 'go', 'genes', 'string', 'dorothea' or 'progeny'
+                cache:str|Path|None=None, # Cache folder to look in after $SCBIG_DATA_DIR (None: `scbig.datasets.cache_dir()`)
                ) -> dict:
-    "Local path of each file of prior `name`, by role (from $SCBIG_DATA_DIR); a missing file says where it was expected."
+    "Local path of each file of prior `name`, by role: from $SCBIG_DATA_DIR or the cache, sha256-checked, like dataset files."
     if name not in PRIORS: raise ConfigError(f"unknown prior {name!r}", f"use one of {sorted(PRIORS)}")
-    src = PRIORS[name]
-    paths = {role: data_dir()/src.folder/f for role, f in src.files.items()}
-    missing = [str(p) for p in paths.values() if not p.is_file()]
+    src, paths, missing = PRIORS[name], {}, []
+    for role, fname in src.files.items():
+        f = DataFile(f'{src.folder}/{fname}', url='', sha256=src.sha256.get(role), note=src.origin)
+        try: paths[role] = resolve_file(f, f'prior {name}', cache=cache, download=False, progress=False)
+        except DataNotFoundError as e: missing.append(e.problem.split(', and')[0])
     if missing:
-        raise DataNotFoundError(f"prior {name!r}: file not found: expected at {', '.join(missing)}",
-                                "point $SCBIG_DATA_DIR at the folder that holds priors/ (../shared/data), or build the tables with convert_go / convert_string")
+        raise DataNotFoundError(f"prior {name!r}: {'; '.join(missing)}",
+                                "point $SCBIG_DATA_DIR at the folder that holds priors/ (../shared/data), put the files in the cache folder named above, "
+                                "or build the tables from the originals with convert_go / convert_string")
     return paths
 
 # %% ../nbs/03_priors.ipynb #0a07322d
