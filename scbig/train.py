@@ -211,6 +211,7 @@ def fit(self:Learner,
             while self.step < cfg.max_steps and not self.stopped_early:
                 self.loss = self._one_step()
                 self.step += 1
+                self.history.append({'step': self.step, 'loss': self.loss})
                 self._cbs('after_step')
                 if self.val_fn is not None and self.step % cfg.val_every == 0: self._validate()
                 if self.stop_requested: self.interrupted = True; break
@@ -267,6 +268,7 @@ def _eval_weights(learn):
 def _validate(self:Learner):
     "Run `val_fn`, keep the best weights, count validations without improvement."
     with _eval_weights(self): self.val = float(self.val_fn(self.model))
+    if self.history: self.history[-1]['val'] = self.val
     if self.val < self.best_val:
         self.best_val, self.bad_vals = self.val, 0
         self.best_state = {k: v.detach().cpu().clone() for k, v in (self.ema_state or self.model.state_dict()).items()}
