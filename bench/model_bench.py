@@ -1,0 +1,40 @@
+"""scBIG against every baseline and the split-half ceiling on the real datasets: the results tables.
+
+Usage: python bench/model_bench.py [--datasets norman19_subset papalexi2021] [--seeds 0 1 2] [--folds 5]
+                                   [--preset cpu] [--ablations norman19_subset] [--out bench/results]
+
+For each dataset (from $SCBIG_DATA_DIR, or the cache): the k folds of its default split (k-fold over
+conditions for a dataset with pairs, unseen single genes otherwise), scBIG with each seed, the ablations
+of scbig.benchmark.ABLATIONS (first seed only; for the datasets named by --ablations), every baseline and
+the split-half ceiling, scored under the 'scbig' and 'cell_eval' profiles. Writes metrics.csv, summary.csv,
+targets.csv, run.json, report.md and report.html to OUT/<dataset>/ and prints the target table.
+Targets (issue 6): beat every baseline on scbig:r_all (Pearson delta), scbig:pds and
+cell_eval:discrimination_score_l1, and close at least half the gap from the best baseline to the ceiling.
+"""
+import argparse, shlex, sys, time
+from pathlib import Path
+import pandas as pd
+from scbig.datasets import load
+from scbig.data import PerturbData
+from scbig.benchmark import run_benchmark, write_report, default_splits, ABLATIONS
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--datasets', nargs='+', default=['norman19_subset', 'papalexi2021'])
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--folds', type=int, default=5)
+    ap.add_argument('--preset', default='cpu')
+    ap.add_argument('--ablations', nargs='*', default=['norman19_subset'], help='datasets on which to run the ablations')
+    ap.add_argument('--out', default='bench/results')
+    a = ap.parse_args()
+    cmd = 'python bench/model_bench.py ' + ' '.join(map(shlex.quote, sys.argv[1:]))
+    for name in a.datasets:
+        data = PerturbData(load(name, verbose=False))
+        t0 = time.perf_counter()
+        res = run_benchmark(data, default_splits(data, n_folds=a.folds), seeds=a.seeds, preset_name=a.preset,
+                            ablations=ABLATIONS if name in a.ablations else None, log=lambda m: print(f'[{name}] {m}', flush=True))
+        paths = write_report(res, Path(a.out)/name, command=cmd)
+        print(f'\n{name}: {res.info["split"]}, seeds {a.seeds}, preset {a.preset}: {time.perf_counter() - t0:.0f} s; wrote {paths["report.md"].parent}')
+        with pd.option_context('display.width', 200, 'display.max_columns', 20): print(res.targets().round(3).to_string(), '\n', flush=True)
+
+if __name__ == '__main__': main()
