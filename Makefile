@@ -12,11 +12,12 @@ endif
 TEST_FLAGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install test docs readme export clean-nbs clean
+.PHONY: help install test benchmark docs readme export clean-nbs clean
 
 help:
 	@echo "make install   create $(VENV) (torch pinned by $(CONSTRAINTS)) and pip install -e '.[dev,docs]'"
 	@echo "make test      export/clean checks, every notebook, tests/ (installs first if $(VENV) is missing)"
+	@echo "make benchmark the main job: scbig benchmark on the Norman subset (installs first if $(VENV) is missing)"
 	@echo "make docs      render the docs site offline into _docs/ (nbdev-proc-nbs + smalldocs)"
 	@echo "make readme    regenerate README.md from nbs/index.ipynb"
 	@echo "make export    nbdev-export + nbdev-clean + readme (run before committing)"
@@ -34,6 +35,11 @@ $(BIN)/python:
 test: | $(BIN)/python
 	@SCBIG_TEST_FLAGS="$(TEST_FLAGS)" $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as a failure"; exit 1; fi; exit $$rc
+
+# The main job on real data: scBIG and every baseline on the 5 k-fold splits of the Norman subset, report in scbig-benchmark/.
+BENCH_ARGS ?= --dataset norman19_subset --out scbig-benchmark
+benchmark: | $(BIN)/python
+	$(BIN)/scbig benchmark $(BENCH_ARGS)
 
 docs: | $(BIN)/python
 	$(BIN)/python tools/render_docs.py

@@ -5,7 +5,8 @@ Usage: python bench/model_bench.py [--datasets norman19_subset papalexi2021] [--
 
 For each dataset (from $SCBIG_DATA_DIR, or the cache): the k folds of its default split (k-fold over
 conditions for a dataset with pairs, unseen single genes otherwise), scBIG with each seed, the ablations
-of scbig.benchmark.ABLATIONS (first seed only; for the datasets named by --ablations), every baseline and
+of scbig.benchmark.ABLATIONS (first seed only; for the datasets named by --ablations; --departures adds
+scbig.benchmark.DEPARTURES, the released code's choices where scbig departs), every baseline and
 the split-half ceiling, scored under the 'scbig' and 'cell_eval' profiles. Writes metrics.csv, summary.csv,
 targets.csv, run.json, report.md and report.html to OUT/<dataset>/ and prints the target table.
 Targets (issue 6): beat every baseline on scbig:r_all (Pearson delta), scbig:pds and
@@ -16,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from scbig.datasets import load
 from scbig.data import PerturbData
-from scbig.benchmark import run_benchmark, write_report, default_splits, ABLATIONS
+from scbig.benchmark import run_benchmark, write_report, default_splits, ABLATIONS, DEPARTURES
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -25,6 +26,7 @@ def main():
     ap.add_argument('--folds', type=int, default=5)
     ap.add_argument('--preset', default='cpu')
     ap.add_argument('--ablations', nargs='*', default=['norman19_subset'], help='datasets on which to run the ablations')
+    ap.add_argument('--departures', action='store_true', help="also undo each of scbig's departures from the released code (more fits)")
     ap.add_argument('--out', default='bench/results')
     a = ap.parse_args()
     cmd = 'python bench/model_bench.py ' + ' '.join(map(shlex.quote, sys.argv[1:]))
@@ -32,7 +34,7 @@ def main():
         data = PerturbData(load(name, verbose=False))
         t0 = time.perf_counter()
         res = run_benchmark(data, default_splits(data, n_folds=a.folds), seeds=a.seeds, preset_name=a.preset,
-                            ablations=ABLATIONS if name in a.ablations else None, log=lambda m: print(f'[{name}] {m}', flush=True))
+                            ablations={**ABLATIONS, **(DEPARTURES if a.departures else {})} if name in a.ablations else None, log=lambda m: print(f'[{name}] {m}', flush=True))
         paths = write_report(res, Path(a.out)/name, command=cmd)
         print(f'\n{name}: {res.info["split"]}, seeds {a.seeds}, preset {a.preset}: {time.perf_counter() - t0:.0f} s; wrote {paths["report.md"].parent}')
         with pd.option_context('display.width', 200, 'display.max_columns', 20): print(res.targets().round(3).to_string(), '\n', flush=True)
