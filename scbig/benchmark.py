@@ -31,7 +31,7 @@ TARGETS = ['scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1'] # Th
 ABLATIONS = {'random programs (no GRC)': dict(programs='random'), 'no prior embedding in tokens': dict(gcae=dict(use_prior=False)),
              'no alignment losses': dict(align=dict(lambda_corr=0.0, lambda_ot=0.0))} # The ablations
 DEPARTURES = {'pooled pairs (released)': dict(compose='pool'), 'direct decoding (released)': dict(decode='direct'),
-              'unseen genes by kernel regression': dict(unseen='kernel')} # scbig's departures from the released code undone one at a time, and the kernel option for unseen genes
+              'unseen genes by kernel regression': dict(unseen='kernel'), 'unseen genes by field mixture': dict(unseen='mixture')} # scbig's departures from the released code undone one at a time, and the two other options for unseen genes
 
 def default_splits(data:PerturbData, # The dataset
                    kind:str|None=None, # Split kind (default: 'kfold' over conditions if the data has pairs, else 'unseen_single')

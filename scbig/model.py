@@ -36,16 +36,17 @@ class SCBIGConfig:
     programs:str='grc' # 'grc' (GRC on priors + STRING), 'grc_data' (+ the training deltas' co-variation), 'random' (ablation)
     grc_seed:int=42 # Seed of GRC's k-means start (the official 42)
     prior_dim:int=128 # Width of the prior gene embeddings (GO + STRING)
-    gcae:GCAEConfig=field(default_factory=lambda: GCAEConfig(d_model=32, n_layers=1, n_heads=4)) # The autoencoder (CPU-sized; the paper's: d_model=256, n_layers=3, n_heads=8)
+    gcae:GCAEConfig=field(default_factory=lambda: GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)) # The autoencoder (CPU-sized; the paper's: d_model=256, n_layers=3, n_heads=8, dropout 0.1: dropout 0 reconstructs the perturbation deltas far better, see below)
     flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0)) # The flow (latent_dim is set to gcae.latent)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
-    unseen:str='prior' # Genes never perturbed in training: 'kernel' (prior-similarity-weighted mean of the seen genes' condition vectors) or 'prior' (the condition encoder on the prior alone, as released; the default: 'kernel' measured worse on the Norman subset)
-    tau:float=0.1 # Temperature of that kernel (softmax over cosine similarities)
+    unseen:str='prior' # Genes never perturbed in training: 'mixture' (prior-similarity-weighted mean of the seen genes' velocity fields), 'kernel' (... of their condition vectors) or 'prior' (the condition encoder on the prior alone, as released; the default, best on val conditions: bench/unseen_bench.py)
+    tau:float|None=None # Temperature of that kernel (softmax over cosine similarities); None: chosen after training by leave-one-gene-out over the training singles, among `tau_grid`
+    tau_grid:tuple=(0.03, 0.1, 0.3, 1.0, 10.0) # Temperatures tried when tau is None (10: about the plain mean of the seen genes' vectors)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
     decode:str='residual' # Predicted cells: 'residual' x0 + D(z1) - D(z0) (keeps each control cell's own detail) or 'direct' D(z1)
-    ae_steps:int=300 # Autoencoder pretraining steps
-    ae_lr:float=2e-3 # ... learning rate
+    ae_steps:int=1500 # Autoencoder pretraining steps
+    ae_lr:float=4e-3 # ... learning rate
     ae_batch:int=128 # ... cells per step (paper: 256)
     ae_max_cells:int=200_000 # ... training cells at most (METHOD.md §4.4)
     flow_steps:int=800 # Flow steps
@@ -65,8 +66,9 @@ class SCBIGConfig:
         if isinstance(self.gcae, dict): self.gcae = GCAEConfig(**self.gcae)
         if isinstance(self.flow, dict): self.flow = FlowConfig(**self.flow)
         if isinstance(self.align, dict): self.align = AlignConfig(**self.align)
+        self.tau_grid = tuple(float(t) for t in self.tau_grid)                    # a JSON list back to a tuple
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
-                  (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('kernel', 'prior'), "unseen in ('kernel', 'prior')"), (self.tau > 0, 'tau > 0'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
+                  (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior'), "unseen in ('mixture', 'kernel', 'prior')"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
                   (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
         bad = [m for ok, m in checks if not ok]
@@ -119,11 +121,12 @@ class ComposedField(nn.Module):
                  field:VelocityField, # The velocity field, with its ConditionEncoder
                  compose:str='additive', # 'additive' (v_A + v_B − v_control) or 'pool' (one set-pooled condition vector, as released)
                  train_genes=(), # Genes perturbed in training
-                 unseen:str='prior', # A gene not perturbed in training: 'kernel' (similarity-weighted mean of the seen genes' vectors) or 'prior' (the encoder on its prior alone)
-                 tau:float=0.1, # Temperature of the kernel's softmax over cosine similarities of prior embeddings
+                 unseen:str='prior', # A gene not perturbed in training: 'mixture' (similarity-weighted mean of the seen genes' *velocities*), 'kernel' (... of their condition vectors) or 'prior' (the encoder on its prior alone)
+                 tau:float|None=0.1, # Temperature of the kernel's softmax over cosine similarities of prior embeddings (None: 0.1 until `SCBIG.fit` chooses one)
                 ):
         super().__init__()
-        self.field, self.compose, self.unseen, self.tau = field, compose, unseen, tau
+        self.field, self.compose, self.unseen = field, compose, unseen
+        self.register_buffer('tau', torch.tensor(0.1 if tau is None else float(tau)))   # a buffer: a temperature chosen in fit is saved with the weights
         self.train_genes = sorted(set(train_genes))
         self.c_control = nn.Parameter(torch.zeros(field.cfg.cond_dim))   # the control's own condition vector (a zero vector is the average perturbation, taught by condition dropout)
 
@@ -131,15 +134,13 @@ class ComposedField(nn.Module):
         "(n, C) condition vector of each gene (no dropout)."
         enc = self.field.encoder
         seen = set(self.train_genes)
-        if self.unseen == 'prior' or all(g in seen for g in genes) or not self.train_genes:
+        if self.unseen != 'kernel' or all(g in seen for g in genes) or not self.train_genes:
             return self.field.encoder.mlp(enc.table[[enc.index[g] for g in genes]]) + enc.resid(torch.tensor([enc.seen.get(g, 0) for g in genes], device=enc.table.device))
         tr = self.gene_vectors(self.train_genes)                                            # (T, C)
-        E = torch.nn.functional.normalize(enc.table, dim=1)
-        ti = [enc.index[g] for g in self.train_genes]
         out = []
         for g in genes:
             if g in seen: out.append(tr[self.train_genes.index(g)])
-            else: out.append(torch.softmax(E[ti] @ E[enc.index[g]] / self.tau, 0) @ tr)
+            else: out.append(self.weights([g])[0] @ tr)
         return torch.stack(out)
 
     def cond(self, sets:list) -> torch.Tensor:
@@ -163,16 +164,39 @@ class ComposedField(nn.Module):
             c = torch.where(keep | ctrl, c, torch.zeros_like(c))
         return c
 
+    def weights(self, genes:list) -> torch.Tensor:
+        "(n, T) kernel weights of each gene over the seen genes: softmax of prior cosine similarities / τ."
+        enc = self.field.encoder
+        E = torch.nn.functional.normalize(enc.table, dim=1)
+        ti = [enc.index[g] for g in self.train_genes]
+        return torch.softmax(E[[enc.index[g] for g in genes]] @ E[ti].T / float(self.tau), 1)
+
+    def mixture(self, x:torch.Tensor, t:torch.Tensor, W:torch.Tensor) -> torch.Tensor:
+        "(B, Z) velocity Σ_h W[b, h] v(x_b, t_b, c_h): a weighted mean of the seen genes' fields ((B, T) weights)."
+        T = len(self.train_genes)
+        cv = self.gene_vectors(self.train_genes)                                            # (T, C)
+        v = self.field(x.repeat_interleave(T, 0), t.repeat_interleave(T, 0), cv.repeat(len(x), 1)).view(len(x), T, -1)
+        return (W[..., None] * v).sum(1)
+
+    def _singles(self, x:torch.Tensor, t:torch.Tensor, sets:list) -> torch.Tensor:
+        "(B, Z) velocity of gene sets of at most one gene (or pooled sets); unseen single genes by the field mixture if unseen='mixture'."
+        seen = set(self.train_genes)
+        un = [i for i, s in enumerate(sets) if self.unseen == 'mixture' and len(s) == 1 and s[0] not in seen and self.train_genes]
+        if not un: return self.field(x, t, self.cond(sets))
+        v = self.field(x, t, self.cond([() if i in un else s for i, s in enumerate(sets)]))
+        ui = torch.tensor(un, device=x.device)
+        return v.index_copy(0, ui, self.mixture(x[ui], t[ui], self.weights([sets[i][0] for i in un])))
+
     def forward(self, x:torch.Tensor, t:torch.Tensor, cond) -> torch.Tensor:
         t = t.expand(len(x)) if t.dim() == 0 else t
         sets = [c if isinstance(c, tuple) else parse_condition(c).genes for c in cond]
-        if self.compose == 'pool' or all(len(s) < 2 for s in sets): return self.field(x, t, self.cond(sets))
-        v = self.field(x, t, self.cond([s[:1] for s in sets]))
+        if self.compose == 'pool' or all(len(s) < 2 for s in sets): return self._singles(x, t, sets)
+        v = self._singles(x, t, [s[:1] for s in sets])
         pr = torch.tensor([len(s) == 2 for s in sets], device=x.device)
         if pr.any():
             ip = torch.nonzero(pr).squeeze(1)
             xp, tp = x[ip], t[ip]
-            v = v.index_add(0, ip, self.field(xp, tp, self.cond([sets[i][1:] for i in ip.tolist()])) - self.field(xp, tp, self.cond([()] * len(ip))))
+            v = v.index_add(0, ip, self._singles(xp, tp, [sets[i][1:] for i in ip.tolist()]) - self.field(xp, tp, self.cond([()] * len(ip))))
         return v
 
 def odeint(v, # Velocity: v(x, t, cond)
@@ -361,6 +385,10 @@ def fit(self:SCBIG,
                                 cbs=[AlignCB(f)] if (c.align.lambda_corr or c.align.lambda_ot) else [], n_items=c.batch_size).fit()
     self.field.eval()
     self.align_log = pd.DataFrame(f.align_log)
+    self.tau_scores = None
+    if c.unseen in ('kernel', 'mixture') and c.tau is None:                 # 5. the kernel's temperature, by leave-one-gene-out on the training singles
+        si = np.random.default_rng([c.seed, 4]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
+        self.tau_scores = self._choose_tau(data, train, f.X0[si], f.Z0[si])
     self.timings['flow'] = time.perf_counter() - t0
     self.timings['total'] = time.perf_counter() - t_start
     self.fitted = True
@@ -376,6 +404,37 @@ def _move(self:SCBIG, x0:np.ndarray, z0:np.ndarray|None, cond:str, model=None) -
         z0 = self.gcae.encode(x0) if z0 is None else torch.as_tensor(z0, device=dev)
         z1 = integrate(model, z0, [cond] * len(z0), n_steps=fc.n_steps, method=fc.method)
         return _decode(self.gcae, z1, z0, x0, self.config.decode).cpu().numpy()
+
+# %% ../nbs/08_model.ipynb #c534663a
+@patch
+def _choose_tau(self:SCBIG, data:PerturbData, train:list, X0:np.ndarray, Z0:np.ndarray) -> pd.DataFrame|None:
+    """Leave-one-gene-out choice of the kernel's temperature: each training single's gene is predicted from the *other* seen genes'
+    condition vectors (as if unseen: by their condition vectors for unseen='kernel', by their fields for 'mixture'), for each τ of `tau_grid`; the τ with the best mean Pearson delta is kept (set on the field).
+    Returns the scores (τ, condition, pearson_delta), or None (fewer than 3 training singles: τ stays 0.1)."""
+    cf, fc = self.field, self.config.flow
+    enc, genes = cf.field.encoder, cf.train_genes
+    singles = [t for t in train if len(data.condition(t).genes) == 1]
+    if len(singles) < 3: return None
+    dev = self.gcae.gene_mean.device
+    rows = []
+    with torch.no_grad():
+        V = cf.gene_vectors(genes)                                                     # (T, C) the seen genes' vectors
+        E = torch.nn.functional.normalize(enc.table[[enc.index[g] for g in genes]], dim=1)
+        S = E @ E.T
+        x0, z0 = torch.as_tensor(X0, device=dev), torch.as_tensor(Z0, device=dev)
+        real = data.delta(singles).values
+        for t, r in zip(singles, real):
+            k = genes.index(data.condition(t).genes[0]); o = [j for j in range(len(genes)) if j != k]
+            for tau in self.config.tau_grid:
+                w = torch.zeros(len(genes), device=dev); w[o] = torch.softmax(S[k, o] / tau, 0)
+                if self.config.unseen == 'kernel':
+                    z1 = integrate(cf.field, z0, (w @ V).expand(len(z0), -1), n_steps=fc.n_steps, method=fc.method)
+                else: z1 = integrate(lambda x, tt, _: cf.mixture(x, tt, w.expand(len(x), -1)), z0, None, n_steps=fc.n_steps, method=fc.method)
+                pred = (_decode(self.gcae, z1, z0, x0, self.config.decode).mean(0) - x0.mean(0)).cpu().numpy()
+                rows.append({'tau': tau, 'condition': t, 'pearson_delta': float(np.corrcoef(pred, r)[0, 1]) if np.ptp(pred) > 0 else np.nan})
+    scores = pd.DataFrame(rows)
+    cf.tau.fill_(float(scores.groupby('tau').pearson_delta.mean().idxmax()))
+    return scores
 
 # %% ../nbs/08_model.ipynb #6eb55d83
 @patch
@@ -434,7 +493,7 @@ def predict(self:SCBIG,
     out = ad.AnnData(X.astype(np.float32), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
     fc = self.config.flow
     out.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                        'source': source, 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose,
+                        'source': source, 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.config.unseen, 'tau': float(self.field.tau),
                         'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
                         'settings': json.dumps(self.config.to_dict())}
     return out
@@ -508,7 +567,7 @@ def load(cls:SCBIG,
     self.cond_table = pd.DataFrame(T['cond_table'], index=meta['cond_table_genes'])
     self.labels, self.pool, self.ctrl_mean = T['labels'], T['pool'], T['ctrl_mean']
     self.train_conditions, self.val_conditions, self.train_genes = meta['train_conditions'], meta['val_conditions'], meta['train_genes']
-    self.no_prior, self.timings = meta['no_prior'], meta['timings']
+    self.no_prior, self.timings, self.tau_scores = meta['no_prior'], meta['timings'], None
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         self.gcae = GCAE(self.labels, self.gene_table if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
