@@ -95,7 +95,7 @@ PRESETS = {
 
 PRESET_WALL_TIME = {
     'tiny': 'about 15 s per fit on the Norman subset, 2 CPU cores (measured); for tests and smoke runs, not for results',
-    'cpu': 'about 1 min per fit on the Norman subset, 2 CPU cores (measured: bench/train_bench.py, end to end)',
+    'cpu': 'about 2 min per fit on the Norman subset, 2 idle CPU cores (measured: the per-fit times in bench/results/scbig-benchmark-default.log)',
     'colab-t4': 'estimate, not yet measured on a GPU: about 30 min per fit on full Norman (91k cells x 5k genes) on a T4',
     'gpu-large': "estimate, not yet measured on a GPU: a few hours per fit on an H100 (the paper's 500k flow steps)",
 }
