@@ -36,7 +36,7 @@ class SCBIGConfig:
     programs:str='grc' # 'grc' (GRC on priors + STRING), 'grc_data' (+ the training deltas' co-variation), 'random' (ablation)
     grc_seed:int=42 # Seed of GRC's k-means start (the official 42)
     prior_dim:int=128 # Width of the prior gene embeddings (GO + STRING)
-    gcae:GCAEConfig=field(default_factory=lambda: GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)) # The autoencoder (CPU-sized; the paper's: d_model=256, n_layers=3, n_heads=8, dropout 0.1: dropout 0 reconstructs the perturbation deltas far better, see below)
+    gcae:GCAEConfig=field(default_factory=lambda: GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)) # The autoencoder (CPU-sized; the paper's: d_model=256, n_layers=3, n_heads=8, dropout 0.1; dropout 0 here: see 'The autoencoder's settings' above, it is not robust from run to run)
     flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0)) # The flow (latent_dim is set to gcae.latent)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
@@ -164,12 +164,15 @@ class ComposedField(nn.Module):
             c = torch.where(keep | ctrl, c, torch.zeros_like(c))
         return c
 
-    def weights(self, genes:list) -> torch.Tensor:
-        "(n, T) kernel weights of each gene over the seen genes: softmax of prior cosine similarities / τ."
+    def similarity(self, genes:list) -> torch.Tensor:
+        "(n, T) cosine similarity of each gene's prior embedding with the seen genes'."
         enc = self.field.encoder
         E = torch.nn.functional.normalize(enc.table, dim=1)
-        ti = [enc.index[g] for g in self.train_genes]
-        return torch.softmax(E[[enc.index[g] for g in genes]] @ E[ti].T / float(self.tau), 1)
+        return E[[enc.index[g] for g in genes]] @ E[[enc.index[g] for g in self.train_genes]].T
+
+    def weights(self, genes:list) -> torch.Tensor:
+        "(n, T) kernel weights of each gene over the seen genes: softmax of prior cosine similarities / τ."
+        return torch.softmax(self.similarity(genes) / float(self.tau), 1)
 
     def mixture(self, x:torch.Tensor, t:torch.Tensor, W:torch.Tensor) -> torch.Tensor:
         "(B, Z) velocity Σ_h W[b, h] v(x_b, t_b, c_h): a weighted mean of the seen genes' fields ((B, T) weights)."
@@ -412,15 +415,14 @@ def _choose_tau(self:SCBIG, data:PerturbData, train:list, X0:np.ndarray, Z0:np.n
     condition vectors (as if unseen: by their condition vectors for unseen='kernel', by their fields for 'mixture'), for each τ of `tau_grid`; the τ with the best mean Pearson delta is kept (set on the field).
     Returns the scores (τ, condition, pearson_delta), or None (fewer than 3 training singles: τ stays 0.1)."""
     cf, fc = self.field, self.config.flow
-    enc, genes = cf.field.encoder, cf.train_genes
+    genes = cf.train_genes
     singles = [t for t in train if len(data.condition(t).genes) == 1]
     if len(singles) < 3: return None
     dev = self.gcae.gene_mean.device
     rows = []
     with torch.no_grad():
         V = cf.gene_vectors(genes)                                                     # (T, C) the seen genes' vectors
-        E = torch.nn.functional.normalize(enc.table[[enc.index[g] for g in genes]], dim=1)
-        S = E @ E.T
+        S = cf.similarity(genes)                                                       # (T, T)
         x0, z0 = torch.as_tensor(X0, device=dev), torch.as_tensor(Z0, device=dev)
         real = data.delta(singles).values
         for t, r in zip(singles, real):
