@@ -31,6 +31,7 @@ class FlowConfig:
     cond_dropout:float=0.1 # Probability of zeroing a cell's condition vector in training (released: 0.9)
     pool:str='mean' # How the genes of a pair are pooled: 'mean' or 'sum' (order-invariant)
     residual:bool=True # Learned per-gene residual for genes seen in training
+    resid_dropout:float=0.0 # Probability of dropping a seen gene's residual in training, so that its prior path alone, all an unseen gene gets, also learns to predict it
     sigma:float=0.0 # Constant noise of the path (released: 0.5)
     coupling:str='exact' # Minibatch OT: 'exact' (ot.emd), 'sinkhorn' (entropic) or 'none'
     ot_reg:float=0.1 # Entropic regularisation for 'sinkhorn' (cost scaled by its mean; released: 1.0)
@@ -42,6 +43,7 @@ class FlowConfig:
         if self.coupling not in ('exact', 'sinkhorn', 'none'): raise ConfigError(f"coupling={self.coupling!r}", "use 'exact', 'sinkhorn' or 'none'")
         if self.method not in SOLVERS: raise ConfigError(f"method={self.method!r}", f"use one of {list(SOLVERS)}")
         if not 0 <= self.cond_dropout < 1: raise ConfigError(f"cond_dropout={self.cond_dropout} is not in [0, 1)", "pass a probability below 1")
+        if not 0 <= self.resid_dropout <= 1: raise ConfigError(f"resid_dropout={self.resid_dropout} is not in [0, 1]", "pass a probability")
         if self.sigma < 0: raise ConfigError(f"sigma={self.sigma} is negative", "pass sigma >= 0")
 
 SOLVERS = ('euler', 'midpoint', 'rk4', 'rk45')
@@ -145,11 +147,17 @@ class ConditionEncoder(nn.Module):
         gi = torch.tensor([[self.index[g] for g in s] + [0] * (k - len(s)) for s in uniq], device=self.table.device)    # (U, k)
         ri = torch.tensor([[self.seen.get(g, 0) for g in s] + [0] * (k - len(s)) for s in uniq], device=self.table.device)
         mask = torch.tensor([[1.0] * len(s) + [0.0] * (k - len(s)) for s in uniq], device=self.table.device)[..., None]
-        h = (self.mlp(self.table[gi]) + self.resid(ri)) * mask                              # (U, k, C)
+        h = (self.mlp(self.table[gi]) + self.residual(ri)) * mask                           # (U, k, C)
         c = h.sum(1) / (mask.sum(1).clamp(min=1) if self.cfg.pool == 'mean' else 1)        # (U, C); control: zeros
         c = c[row]                                                                           # (B, C)
         if self.training and self.cfg.cond_dropout: c = c * (torch.rand(len(c), 1, device=c.device) >= self.cfg.cond_dropout)
         return c
+
+    def residual(self, ri:torch.Tensor) -> torch.Tensor:
+        "(..., C) residuals of residual rows `ri` (0: none); in training each is dropped with probability `resid_dropout` (one draw per gene and call: a condition's cells share it)."
+        r = self.resid(ri)
+        if self.training and self.cfg.resid_dropout: r = r * (torch.rand(*ri.shape, 1, device=r.device) >= self.cfg.resid_dropout)
+        return r
 
 # %% ../nbs/06_flow.ipynb #ceac6fa8
 def time_embedding(t:torch.Tensor, # (B,) times in [0, 1]
