@@ -20,6 +20,7 @@ from scbig.metrics import evaluate, observed
 SETTINGS = {  # name -> SCBIG overrides
     'cpu preset': dict(),
     'residual dropout 0.5': dict(flow=dict(cond_dropout=0.0, resid_dropout=0.5)),
+    "generic dropout 0.2, unseen='generic'": dict(flow=dict(cond_dropout=0.0, generic_dropout=0.2), unseen='generic'),
 }
 
 def main():

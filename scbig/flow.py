@@ -32,6 +32,7 @@ class FlowConfig:
     pool:str='mean' # How the genes of a pair are pooled: 'mean' or 'sum' (order-invariant)
     residual:bool=True # Learned per-gene residual for genes seen in training
     resid_dropout:float=0.0 # Probability of dropping a seen gene's residual in training, so that its prior path alone, all an unseen gene gets, also learns to predict it
+    generic_dropout:float=0.0 # Probability of replacing a gene's condition vector in training by one learned 'generic perturbation' vector (SCBIG: the average perturbation, for unseen='generic')
     sigma:float=0.0 # Constant noise of the path (released: 0.5)
     coupling:str='exact' # Minibatch OT: 'exact' (ot.emd), 'sinkhorn' (entropic) or 'none'
     ot_reg:float=0.1 # Entropic regularisation for 'sinkhorn' (cost scaled by its mean; released: 1.0)
@@ -44,6 +45,7 @@ class FlowConfig:
         if self.method not in SOLVERS: raise ConfigError(f"method={self.method!r}", f"use one of {list(SOLVERS)}")
         if not 0 <= self.cond_dropout < 1: raise ConfigError(f"cond_dropout={self.cond_dropout} is not in [0, 1)", "pass a probability below 1")
         if not 0 <= self.resid_dropout <= 1: raise ConfigError(f"resid_dropout={self.resid_dropout} is not in [0, 1]", "pass a probability")
+        if not 0 <= self.generic_dropout < 1: raise ConfigError(f"generic_dropout={self.generic_dropout} is not in [0, 1)", "pass a probability below 1")
         if self.sigma < 0: raise ConfigError(f"sigma={self.sigma} is negative", "pass sigma >= 0")
 
 SOLVERS = ('euler', 'midpoint', 'rk4', 'rk45')

@@ -40,7 +40,7 @@ class SCBIGConfig:
     flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0)) # The flow (latent_dim is set to gcae.latent)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
-    unseen:str='prior' # Genes never perturbed in training: 'mixture' (prior-similarity-weighted mean of the seen genes' velocity fields), 'kernel' (... of their condition vectors) or 'prior' (the condition encoder on the prior alone, as released; the default, best on val conditions: bench/unseen_bench.py)
+    unseen:str='prior' # Genes never perturbed in training: 'generic' (the average-perturbation vector taught by flow.generic_dropout), 'mixture' (prior-similarity-weighted mean of the seen genes' velocity fields), 'kernel' (... of their condition vectors) or 'prior' (the condition encoder on the prior alone, as released; the default, best on val conditions: bench/unseen_bench.py)
     tau:float|None=None # Temperature of that kernel (softmax over cosine similarities); None: chosen after training by leave-one-gene-out over the training singles, among `tau_grid`
     tau_grid:tuple=(0.03, 0.1, 0.3, 1.0, 10.0) # Temperatures tried when tau is None (10: about the plain mean of the seen genes' vectors)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
@@ -68,7 +68,7 @@ class SCBIGConfig:
         if isinstance(self.align, dict): self.align = AlignConfig(**self.align)
         self.tau_grid = tuple(float(t) for t in self.tau_grid)                    # a JSON list back to a tuple
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
-                  (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior'), "unseen in ('mixture', 'kernel', 'prior')"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
+                  (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior', 'generic'), "unseen in ('mixture', 'kernel', 'prior', 'generic')"), (self.unseen != 'generic' or self.flow.generic_dropout > 0, "flow=dict(generic_dropout > 0) for unseen='generic' (it trains the generic vector)"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
                   (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
         bad = [m for ok, m in checks if not ok]
@@ -121,17 +121,26 @@ class ComposedField(nn.Module):
                  field:VelocityField, # The velocity field, with its ConditionEncoder
                  compose:str='additive', # 'additive' (v_A + v_B − v_control) or 'pool' (one set-pooled condition vector, as released)
                  train_genes=(), # Genes perturbed in training
-                 unseen:str='prior', # A gene not perturbed in training: 'mixture' (similarity-weighted mean of the seen genes' *velocities*), 'kernel' (... of their condition vectors) or 'prior' (the encoder on its prior alone)
+                 unseen:str='prior', # A gene not perturbed in training: 'generic' (the learned average-perturbation vector; needs generic_dropout > 0), 'mixture' (similarity-weighted mean of the seen genes' *velocities*), 'kernel' (... of their condition vectors) or 'prior' (the encoder on its prior alone)
                  tau:float|None=0.1, # Temperature of the kernel's softmax over cosine similarities of prior embeddings (None: 0.1 until `SCBIG.fit` chooses one)
                 ):
         super().__init__()
         self.field, self.compose, self.unseen = field, compose, unseen
         self.register_buffer('tau', torch.tensor(0.1 if tau is None else float(tau)))   # a buffer: a temperature chosen in fit is saved with the weights
         self.train_genes = sorted(set(train_genes))
+        if field.cfg.generic_dropout: self.c_generic = nn.Parameter(torch.zeros(field.cfg.cond_dim))   # 'a gene, whichever': the average perturbation (see `FlowConfig.generic_dropout`)
         self.c_control = nn.Parameter(torch.zeros(field.cfg.cond_dim))   # the control's own condition vector (a zero vector is the average perturbation, taught by condition dropout)
 
     def gene_vectors(self, genes:list) -> torch.Tensor:
-        "(n, C) condition vector of each gene (in training, with the residual dropout of `FlowConfig.resid_dropout`)."
+        "(n, C) condition vector of each gene (in training, with the residual dropout of `FlowConfig.resid_dropout` and the generic dropout of `FlowConfig.generic_dropout`)."
+        v, gen = self._gene_vectors(genes), getattr(self, 'c_generic', None)
+        if gen is None or not len(genes): return v
+        if self.training: swap = torch.rand(len(genes), 1, device=v.device) < self.field.cfg.generic_dropout    # one draw per gene and step
+        elif self.unseen == 'generic': swap = torch.tensor([[g not in set(self.train_genes)] for g in genes], device=v.device)
+        else: return v
+        return torch.where(swap, gen.expand_as(v), v)
+
+    def _gene_vectors(self, genes:list) -> torch.Tensor:
         enc = self.field.encoder
         seen = set(self.train_genes)
         if self.unseen != 'kernel' or all(g in seen for g in genes) or not self.train_genes:
