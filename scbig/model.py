@@ -136,7 +136,7 @@ class ComposedField(nn.Module):
         v, gen = self._gene_vectors(genes), getattr(self, 'c_generic', None)
         if gen is None or not len(genes): return v
         if self.training: swap = torch.rand(len(genes), 1, device=v.device) < self.field.cfg.generic_dropout    # one draw per gene and step
-        elif self.unseen == 'generic': swap = torch.tensor([[g not in set(self.train_genes)] for g in genes], device=v.device)
+        elif self.unseen == 'generic': seen = set(self.train_genes); swap = torch.tensor([[g not in seen] for g in genes], device=v.device)
         else: return v
         return torch.where(swap, gen.expand_as(v), v)
 
