@@ -19,13 +19,16 @@ from scbig.benchmark import default_splits
 from scbig.model import SCBIG
 from scbig.gcae import r2
 
-SETTINGS = {  # name -> SCBIG overrides (the autoencoder's only)
-    'released-like: dropout 0.1, 300 steps, lr 2e-3 (cpu preset two sessions ago)': dict(gcae=dict(dropout=0.1), ae_steps=300, ae_lr=2e-3),
-    'dropout 0.1, 1500 steps, lr 2e-3': dict(gcae=dict(dropout=0.1), ae_steps=1500, ae_lr=2e-3),
-    'dropout 0, 300 steps, lr 4e-3': dict(gcae=dict(dropout=0.0), ae_steps=300, ae_lr=4e-3),
-    'dropout 0, 1500 steps, lr 4e-3 (cpu preset before)': dict(gcae=dict(dropout=0.0), ae_steps=1500, ae_lr=4e-3),
-    'dropout 0, 1500 steps, lr 1e-3': dict(gcae=dict(dropout=0.0), ae_steps=1500, ae_lr=1e-3),
-    'cpu preset: dropout 0, 1500 steps, lr 2e-3': dict(),
+SETTINGS = {  # name -> SCBIG overrides (the autoencoder's only); the older ones pin d_model 32, the preset's, in case it changes
+    'released-like: dropout 0.1, 300 steps, lr 2e-3 (cpu preset two sessions ago)': dict(gcae=dict(d_model=32, dropout=0.1), ae_steps=300, ae_lr=2e-3),
+    'dropout 0.1, 1500 steps, lr 2e-3': dict(gcae=dict(d_model=32, dropout=0.1), ae_steps=1500, ae_lr=2e-3),
+    'dropout 0, 300 steps, lr 4e-3': dict(gcae=dict(d_model=32, dropout=0.0), ae_steps=300, ae_lr=4e-3),
+    'dropout 0, 1500 steps, lr 4e-3 (cpu preset three sessions ago)': dict(gcae=dict(d_model=32, dropout=0.0), ae_steps=1500, ae_lr=4e-3),
+    'dropout 0, 1500 steps, lr 1e-3': dict(gcae=dict(d_model=32, dropout=0.0), ae_steps=1500, ae_lr=1e-3),
+    'cpu preset: d_model 32, dropout 0, 1500 steps, lr 2e-3': dict(),
+    'd_model 32, dropout 0, 4000 steps, lr 2e-3': dict(ae_steps=4000),
+    'd_model 32, no standardising': dict(gcae=dict(standardise=False)),
+    'd_model 64, dropout 0, 1500 steps, lr 2e-3': dict(gcae=dict(d_model=64)),
 }
 
 def main():

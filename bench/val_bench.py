@@ -21,6 +21,11 @@ SETTINGS = {  # name -> SCBIG overrides
     'cpu preset': dict(),
     'residual dropout 0.5': dict(flow=dict(cond_dropout=0.0, resid_dropout=0.5)),
     "generic dropout 0.2, unseen='generic'": dict(flow=dict(cond_dropout=0.0, generic_dropout=0.2), unseen='generic'),
+    "prior_map='ridge'": dict(flow=dict(prior_map='ridge')),
+    "prior_map='ridge', target_effect": dict(flow=dict(prior_map='ridge'), target_effect=True),
+    'cpu preset, target_effect': dict(target_effect=True),
+    'autoencoder d_model 32 (cpu preset before)': dict(gcae=dict(d_model=32)),
+    'autoencoder d_model 32, target_effect': dict(gcae=dict(d_model=32), target_effect=True),
 }
 
 def main():
@@ -41,15 +46,19 @@ def main():
             for setting, over in todo.items():
                 t0 = time.time(); m = SCBIG(a.preset, seed=a.seed, **over).fit(d, s)
                 seen = set(m.train_genes)
-                t = evaluate(m.predict(s.val, n_cells=300, seed=a.seed), observed(d, s.val), 'scbig').table
-                t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
-                t['dataset'], t['setting'], t['fold'] = name, setting, fold; rows.append(t)
-                print(f'{name} fold {fold} {setting}: fit {time.time() - t0:.0f} s, val r_all {t.r_all.mean():.3f}', flush=True)
+                # a fitted target rule only acts at prediction: the same fit is also scored without it
+                for label, rule in [(setting, m.target_rule)] + ([(f'{setting} (rule off)', None)] if m.target_rule else []):
+                    m.target_rule = rule
+                    t = evaluate(m.predict(s.val, n_cells=300, seed=a.seed), observed(d, s.val), 'scbig').table
+                    t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
+                    t['dataset'], t['setting'], t['fold'] = name, label, fold; rows.append(t)
+                    extra = (f', ridge λ {m.ridge.lam:g}' if getattr(m, 'ridge', None) is not None else '') + (f', target rule {rule}' if rule else '')
+                    print(f'{name} fold {fold} {label}: fit {time.time() - t0:.0f} s, val r_all {t.r_all.mean():.3f}, pds {t.pds.mean():.3f}{extra}', flush=True)
                 pd.concat(rows).to_csv(a.out)
     R = pd.concat(rows)
-    print(f'\nval conditions only, seed {a.seed}, folds {a.folds}: mean of profile scbig r_all and r_de (n = val conditions)')
+    print(f'\nval conditions only, seed {a.seed}, folds {a.folds}: mean of profile scbig r_all, r_de and PDS (n = val conditions; PDS ranks each val condition among the val conditions of its fold)')
     for part, sub in [('all val conditions', R), ('val conditions with an unseen gene', R[R['unseen gene']])]:
         g = sub.groupby(['dataset', 'setting'], sort=False)
-        print(f'\n{part}'); print(g[['r_all', 'r_de']].mean().round(3).assign(n=g.size()).to_string())
+        print(f'\n{part}'); print(g[['r_all', 'r_de', 'pds']].mean().round(3).assign(n=g.size()).to_string())
 
 if __name__ == '__main__': main()

@@ -9,14 +9,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 import numpy as np
+import pandas as pd
 import ot
 import torch
 from torch import nn
 from .core import *
 
 # %% auto #0
-__all__ = ['SOLVERS', 'FlowConfig', 'sample_t', 'interpolate', 'target_velocity', 'ot_plan', 'ot_pair', 'mlp', 'ConditionEncoder',
-           'time_embedding', 'VelocityField', 'cfm_loss', 'integrate']
+__all__ = ['SOLVERS', 'FlowConfig', 'sample_t', 'interpolate', 'target_velocity', 'ot_plan', 'ot_pair', 'mlp', 'RidgeShift',
+           'ridge_shift', 'ConditionEncoder', 'time_embedding', 'VelocityField', 'cfm_loss', 'integrate']
 
 # %% ../nbs/06_flow.ipynb #68f52803
 @dataclass
@@ -30,6 +31,7 @@ class FlowConfig:
     dropout:float=0.0 # Dropout in the state and joint MLPs (released: 0.1)
     cond_dropout:float=0.1 # Probability of zeroing a cell's condition vector in training (released: 0.9)
     pool:str='mean' # How the genes of a pair are pooled: 'mean' or 'sum' (order-invariant)
+    prior_map:str='mlp' # What the condition MLP reads for a gene: 'mlp' (its prior embedding, as released) or 'ridge' (the latent shift a ridge regression predicts from its prior: `ridge_shift`, set by `ConditionEncoder.set_ridge`)
     residual:bool=True # Learned per-gene residual for genes seen in training
     resid_dropout:float=0.0 # Probability of dropping a seen gene's residual in training, so that its prior path alone, all an unseen gene gets, also learns to predict it
     generic_dropout:float=0.0 # Probability of replacing a gene's condition vector in training by one learned 'generic perturbation' vector (SCBIG: the average perturbation, for unseen='generic')
@@ -40,6 +42,7 @@ class FlowConfig:
     method:str='rk4' # ODE solver: 'euler', 'midpoint', 'rk4' or 'rk45' (adaptive, scipy)
 
     def __post_init__(self):
+        if self.prior_map not in ('mlp', 'ridge'): raise ConfigError(f"prior_map={self.prior_map!r}", "use 'mlp' or 'ridge'")
         if self.pool not in ('mean', 'sum'): raise ConfigError(f"pool={self.pool!r}", "use 'mean' or 'sum'")
         if self.coupling not in ('exact', 'sinkhorn', 'none'): raise ConfigError(f"coupling={self.coupling!r}", "use 'exact', 'sinkhorn' or 'none'")
         if self.method not in SOLVERS: raise ConfigError(f"method={self.method!r}", f"use one of {list(SOLVERS)}")
@@ -123,6 +126,56 @@ def _genes(c) -> tuple:
     if isinstance(c, str): return parse_condition(c).genes
     return tuple(c)
 
+# %% ../nbs/06_flow.ipynb #27f46db9
+@dataclass
+class RidgeShift:
+    "A ridge map from prior gene embeddings (d) to latent shifts (Z): shift(p) = p @ W + bias."
+    W:np.ndarray # (d, Z) weights
+    bias:np.ndarray # (Z,) intercept (the mean shift, less the mean prior's share)
+    lam:float # The chosen penalty, relative to the mean squared norm of the centred priors (inf: the mean shift only)
+    loo:np.ndarray # (n, Z) leave-one-out prediction of each training gene
+    scores:pd.Series # Leave-one-out mean squared error of each penalty tried
+    center:np.ndarray # (Z,) mean shift of the training genes
+    scale:float # Root mean square of their shifts about that mean: (shift - center) / scale is what the encoder reads
+
+    def __call__(self, P) -> np.ndarray: return np.asarray(P, float) @ self.W + self.bias
+
+def _ridge(P:np.ndarray, M:np.ndarray, lam:float) -> tuple:
+    "(W, bias) of the centred ridge regression of M on P (dual form: n rows, d wide), penalty lam x mean squared norm of the centred rows."
+    pm, mm = P.mean(0), M.mean(0); Pc = P - pm
+    K = Pc @ Pc.T
+    s = max(np.trace(K) / len(P), 1e-12)
+    W = Pc.T @ np.linalg.solve(K + lam * s * np.eye(len(P)), M - mm) if np.isfinite(lam) else np.zeros((P.shape[1], M.shape[1]))
+    return W, mm - pm @ W
+
+def ridge_shift(P, # (n, d) prior embeddings of the training genes
+                M, # (n, Z) their latent shifts
+                lambdas=(0.01, 0.1, 1.0, 10.0, 100.0, math.inf), # Penalties tried (relative; inf: the mean shift)
+               ) -> RidgeShift:
+    "Ridge regression of latent shifts on prior embeddings, its penalty chosen by leave-one-out squared error (fewer than 3 genes: the mean shift)."
+    P, M = np.asarray(P, float), np.asarray(M, float)
+    if P.ndim != 2 or M.ndim != 2 or len(P) != len(M): raise ValueError(f"P (n, d) and M (n, Z) need the same rows, got {P.shape} and {M.shape}")
+    n = len(P)
+    if n < 3:   # too few genes to choose a penalty: every gene gets the mean shift (of the others, for the leave-one-out)
+        mean = M.mean(0) if n else np.zeros(M.shape[1])
+        loo = np.stack([np.delete(M, i, 0).mean(0) if n > 1 else mean for i in range(n)]) if n else M.copy()
+        return RidgeShift(np.zeros((P.shape[1], M.shape[1])), mean, math.inf, loo, pd.Series({math.inf: float('nan')}), mean, _spread(M))
+    loos, scores = {}, {}
+    for lam in lambdas:
+        L = []
+        for i in range(n):
+            W, b = _ridge(np.delete(P, i, 0), np.delete(M, i, 0), lam)
+            L.append(P[i] @ W + b)
+        loos[lam] = np.stack(L); scores[lam] = float(((loos[lam] - M) ** 2).mean())
+    best = min(scores, key=scores.get)
+    W, b = _ridge(P, M, best)
+    return RidgeShift(W, b, best, loos[best], pd.Series(scores, name='loo_mse').rename_axis('lambda'), M.mean(0), _spread(M))
+
+def _spread(M:np.ndarray) -> float:
+    "Root mean square of the rows of M about their mean (1 when there is no spread)."
+    s = float(np.sqrt(((M - M.mean(0)) ** 2).mean())) if len(M) > 1 else 0.0
+    return s if s > 1e-12 else 1.0
+
 # %% ../nbs/06_flow.ipynb #73140d2c
 class ConditionEncoder(nn.Module):
     "(B, C) condition vectors from the targets' prior gene embeddings, pooled over the genes of each condition (§5.2)."
@@ -135,7 +188,12 @@ class ConditionEncoder(nn.Module):
         emb, self.cfg = getattr(emb, 'emb', emb), cfg or FlowConfig()
         self.genes = list(map(str, emb.index)); self.index = {g: k for k, g in enumerate(self.genes)}
         self.register_buffer('table', torch.tensor(np.asarray(emb, dtype=np.float32)))
-        self.mlp = mlp(self.table.shape[1], self.cfg.hidden, self.cfg.cond_dim, 1)
+        self.ridge = self.cfg.prior_map == 'ridge'
+        if self.ridge:   # the MLP reads predicted latent shifts: the ridge map and each gene's input, set by `set_ridge`
+            Z = self.cfg.latent_dim
+            self.register_buffer('ridge_W', torch.zeros(self.table.shape[1], Z)); self.register_buffer('ridge_b', torch.zeros(Z))
+            self.register_buffer('shift', torch.zeros(len(self.genes), Z))
+        self.mlp = mlp(self.cfg.latent_dim if self.ridge else self.table.shape[1], self.cfg.hidden, self.cfg.cond_dim, 1)
         self.seen = {g: k + 1 for k, g in enumerate(sorted(set(train_genes)))} if self.cfg.residual else {}
         self.resid = nn.Embedding(len(self.seen) + 1, self.cfg.cond_dim, padding_idx=0)   # row 0: no residual
         nn.init.zeros_(self.resid.weight)
@@ -149,11 +207,35 @@ class ConditionEncoder(nn.Module):
         gi = torch.tensor([[self.index[g] for g in s] + [0] * (k - len(s)) for s in uniq], device=self.table.device)    # (U, k)
         ri = torch.tensor([[self.seen.get(g, 0) for g in s] + [0] * (k - len(s)) for s in uniq], device=self.table.device)
         mask = torch.tensor([[1.0] * len(s) + [0.0] * (k - len(s)) for s in uniq], device=self.table.device)[..., None]
-        h = (self.mlp(self.table[gi]) + self.residual(ri)) * mask                           # (U, k, C)
+        h = (self.mlp(self.inputs(gi)) + self.residual(ri)) * mask                           # (U, k, C)
         c = h.sum(1) / (mask.sum(1).clamp(min=1) if self.cfg.pool == 'mean' else 1)        # (U, C); control: zeros
         c = c[row]                                                                           # (B, C)
         if self.training and self.cfg.cond_dropout: c = c * (torch.rand(len(c), 1, device=c.device) >= self.cfg.cond_dropout)
         return c
+
+    def inputs(self, gi) -> torch.Tensor:
+        "(..., d) what the MLP reads for table rows `gi`: the prior embeddings, or (prior_map='ridge') the predicted latent shifts."
+        return self.shift[gi] if self.ridge else self.table[gi]
+
+    def set_ridge(self, rs:RidgeShift, # The ridge map, fitted on the training singles
+                  genes:list=(), # Those genes, in the order of `rs.loo`: they read their leave-one-out shift
+                 ):
+        "Set the ridge map (prior_map='ridge'): every gene's input becomes its predicted latent shift, standardised ((shift − rs.center) / rs.scale)."
+        if not self.ridge: raise ConfigError("set_ridge on an encoder with prior_map='mlp'", "build it with FlowConfig(prior_map='ridge')")
+        if rs.W.shape != tuple(self.ridge_W.shape): raise ValueError(f"ridge map of shape {rs.W.shape}, the encoder needs {tuple(self.ridge_W.shape)} (prior width, latent_dim)")
+        with torch.no_grad():
+            self.ridge_W.copy_(torch.as_tensor(rs.W / rs.scale)); self.ridge_b.copy_(torch.as_tensor((rs.bias - rs.center) / rs.scale))
+            self.shift.copy_(self.table @ self.ridge_W + self.ridge_b)
+            for g, v in zip(genes, rs.loo): self.shift[self.index[g]] = torch.as_tensor((v - rs.center) / rs.scale)
+
+    def add_genes(self, genes:list, # New gene symbols
+                  emb:np.ndarray, # (n, d) their prior embeddings
+                 ):
+        "Add genes to the table (e.g. genes first met at prediction); with prior_map='ridge' their input is the ridge map's prediction."
+        new = torch.as_tensor(np.asarray(emb, dtype=np.float32), device=self.table.device)
+        self.genes += list(genes); self.index.update({g: len(self.index) + k for k, g in enumerate(genes)})
+        self.table = torch.cat([self.table, new])
+        if self.ridge: self.shift = torch.cat([self.shift, new @ self.ridge_W + self.ridge_b])
 
     def residual(self, ri:torch.Tensor) -> torch.Tensor:
         "(..., C) residuals of residual rows `ri` (0: none); in training each is dropped with probability `resid_dropout` (one draw per gene and call: a condition's cells share it)."

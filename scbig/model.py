@@ -21,12 +21,13 @@ from .data import PerturbData, Split, ConditionSampler
 from .priors import gene_embeddings, string_adjacency, PriorWarning
 from .grc import GRC, random_programs
 from .gcae import GCAE, GCAEConfig, fit_gcae
-from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step
+from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
 from .align import AlignConfig, alignment_loss, pathway_matrix
 from .train import Learner, TrainConfig, Callback
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'SCBIG', 'AlignCB']
+__all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'target_rule',
+           'set_target_level', 'SCBIG', 'match_mean', 'AlignCB']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
@@ -44,6 +45,7 @@ class SCBIGConfig:
     tau:float|None=None # Temperature of that kernel (softmax over cosine similarities); None: chosen after training by leave-one-gene-out over the training singles, among `tau_grid`
     tau_grid:tuple=(0.03, 0.1, 0.3, 1.0, 10.0) # Temperatures tried when tau is None (10: about the plain mean of the seen genes' vectors)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
+    target_effect:bool=True # Set each measured target's own transcript by `target_rule` at prediction (when the training singles measure at least 3 targets; else nothing changes)
     decode:str='residual' # Predicted cells: 'residual' x0 + D(z1) - D(z0) (keeps each control cell's own detail) or 'direct' D(z1)
     ae_steps:int=1500 # Autoencoder pretraining steps
     ae_lr:float=2e-3 # ... learning rate (4e-3 stalls for some seeds: bench/ae_bench.py)
@@ -144,7 +146,7 @@ class ComposedField(nn.Module):
         enc = self.field.encoder
         seen = set(self.train_genes)
         if self.unseen != 'kernel' or all(g in seen for g in genes) or not self.train_genes:
-            return self.field.encoder.mlp(enc.table[[enc.index[g] for g in genes]]) + enc.residual(torch.tensor([enc.seen.get(g, 0) for g in genes], device=enc.table.device))
+            return enc.mlp(enc.inputs([enc.index[g] for g in genes])) + enc.residual(torch.tensor([enc.seen.get(g, 0) for g in genes], device=enc.table.device))
         tr = self.gene_vectors(self.train_genes)                                            # (T, C)
         out = []
         for g in genes:
@@ -223,6 +225,32 @@ def odeint(v, # Velocity: v(x, t, cond)
     for k in range(n_steps): x = _step(v, x, k * h, h, cond, method)
     return x
 
+# %% ../nbs/08_model.ipynb #60a55ef1
+def target_rule(ctrl, # Control mean level of each measured target of a training single
+                pert, # Its mean level in the perturbed cells
+                min_genes:int=3, # Fewest targets to learn a rule from
+               ) -> dict|None:
+    "The direct effect on a target's own transcript: {'kind': 'ratio' (median pert / ctrl, targets going down) or 'shift' (median pert − ctrl, going up), 'value', 'n'}, or None."
+    ctrl, pert = np.asarray(ctrl, float), np.asarray(pert, float)
+    ok = np.isfinite(ctrl) & np.isfinite(pert); ctrl, pert = ctrl[ok], pert[ok]
+    if len(ctrl) < min_genes: return None
+    if np.median(pert - ctrl) < 0 and (ctrl > 0).sum() >= min_genes:
+        return {'kind': 'ratio', 'value': float(np.clip(np.median(pert[ctrl > 0] / ctrl[ctrl > 0]), 0, 1)), 'n': int(len(ctrl))}
+    return {'kind': 'shift', 'value': float(np.median(pert - ctrl)), 'n': int(len(ctrl))}
+
+def set_target_level(X:np.ndarray, # (n, G) predicted cells of one condition, changed in place
+                     j:int, # Column of the target
+                     ctrl_level:float, # The target's mean level in the source control cells
+                     kind:str, # 'ratio' or 'shift'
+                     value:float, # The ratio or the shift
+                    ) -> np.ndarray:
+    "Set the target's column so that its mean is ctrl_level x value ('ratio', by scaling the cells) or ctrl_level + value ('shift', floored at 0)."
+    level = ctrl_level * value if kind == 'ratio' else ctrl_level + value
+    cur = float(X[:, j].mean())
+    if kind == 'ratio' and cur > 0: X[:, j] *= level / cur
+    else: X[:, j] = np.maximum(X[:, j] + (level - cur), 0)
+    return X
+
 # %% ../nbs/08_model.ipynb #a5f47c42
 class SCBIG:
     "scBIG: GRC programs, a program-token autoencoder and a conditional flow from control to perturbed cells (AnnData in, AnnData out)."
@@ -253,6 +281,14 @@ def _decode(gcae:GCAE, z1:torch.Tensor, z0:torch.Tensor, x0:torch.Tensor, how:st
 def _sample(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
     "n row positions out of n_have, without replacement when there are enough."
     return rng.choice(n_have, n, replace=n > n_have)
+
+def match_mean(X:np.ndarray, # (n, G) sampled source cells
+               mean:np.ndarray, # (G,) the mean of the population they were drawn from
+              ) -> np.ndarray:
+    "(n, G) cells whose mean is `mean`: each gene scaled (shifted where its sample mean is 0), so the sampling error of a finite draw leaves every predicted delta."
+    m = X.mean(0)
+    f = np.divide(mean, m, out=np.ones_like(m, dtype=np.float64), where=m > 0)
+    return np.where(m > 0, X * f, X + (mean - m)).astype(np.float32)
 
 def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
     "n row positions cycling through a random permutation of n_have: every row used ⌊n/n_have⌋ or ⌈n/n_have⌉ times."
@@ -366,12 +402,26 @@ def fit(self:SCBIG,
     self.ctrl_mean = f.X0.mean(0)
     pool = np.sort(rng.choice(len(f.X0), min(c.pool_cells, len(f.X0)), replace=False))
     self.pool = f.X0[pool]
+    self.target_rule, self.target_values = None, {}              # the direct effect on a measured target's own transcript
+    if c.target_effect:
+        col = {g: j for j, g in enumerate(self.genes)}
+        obs = [(g, float(self.ctrl_mean[col[g]]), float(f.X_of(t)[:, col[g]].mean())) for t in train
+               if len(gs := data.condition(t).genes) == 1 and (g := gs[0]) in col]
+        self.target_rule = target_rule([o[1] for o in obs], [o[2] for o in obs])
+        if self.target_rule: self.target_values = {g: (p / ct if ct > 0 else self.target_rule['value']) if self.target_rule['kind'] == 'ratio' else p - ct for g, ct, p in obs}
     f.W = torch.as_tensor(pathway_matrix(self.genes, c.pathways).to_numpy(), device=dev) if c.align.lambda_ot else None
     # 4. the flow
     fcfg = replace(c.flow, latent_dim=c.gcae.latent)
     self.train_genes = sorted({g for t in train for g in data.condition(t).genes})
     set_seed(c.seed)
     self.field = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, c.unseen, c.tau)
+    self.ridge = None
+    if fcfg.prior_map == 'ridge':                               # the ridge map from priors to latent shifts, on the training singles
+        singles = [t for t in train if len(data.condition(t).genes) == 1]
+        sg = [data.condition(t).genes[0] for t in singles]
+        M = np.stack([Z[t].mean(0) - f.Z0.mean(0) for t in singles]) if singles else np.zeros((0, c.gcae.latent))
+        self.ridge = ridge_shift(pe.emb.loc[sg].to_numpy(), M)
+        self.field.field.encoder.set_ridge(self.ridge, sg)
     per = max(1, c.batch_size // c.n_conditions)
     def get_batch(i):
         r = np.random.default_rng([c.seed, 1, i])
@@ -388,8 +438,9 @@ def fit(self:SCBIG,
     if val:
         vi = np.random.default_rng([c.seed, 3]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
         real_d = data.delta(val).values
+        xv = match_mean(f.X0[vi], self.ctrl_mean); zv = _rows_latents(self.gcae, xv)    # val source cells, their mean the control mean's
         def val_fn(model):
-            pred = np.stack([self._move(f.X0[vi], f.Z0[vi], v, model).mean(0) for v in val]) - self.ctrl_mean
+            pred = np.stack([self._move(xv, zv, v, model).mean(0) for v in val]) - self.ctrl_mean
             return -float(np.nanmean([np.corrcoef(p, r)[0, 1] if np.ptp(p) > 0 else np.nan for p, r in zip(pred, real_d)]))
     t0 = time.perf_counter()
     fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10), val_every=c.val_every, seed=c.seed, device=c.device, quiet=c.quiet)
@@ -466,8 +517,7 @@ def _ensure_embeddable(self:SCBIG, conds:list):
     if lost: raise PriorError(f"{len(lost)} perturbed genes have no prior embedding, so the model cannot embed them: {lost}",
                               "leave those conditions out, check the symbols (scbig.priors.resolve_symbols), or add the genes to a user embedding table")
     self.cond_table = pd.concat([self.cond_table, e.loc[new]])
-    enc.genes += new; enc.index.update({g: len(enc.index) + k for k, g in enumerate(new)})
-    enc.table = torch.cat([enc.table, torch.as_tensor(e.loc[new].to_numpy(np.float32), device=enc.table.device)])
+    enc.add_genes(new, e.loc[new].to_numpy(np.float32))
 
 @patch
 def predict(self:SCBIG,
@@ -476,6 +526,7 @@ def predict(self:SCBIG,
             control_cells=None, # Source cells: an AnnData or (n, G) array over the model's genes (default: the control cells stored with the model)
             seed:int=0, # Seed of the choice of source cells
             with_control:bool=True, # Also return the source control cells, labelled as the control (cell-eval reads c̄̂ from them)
+            match:bool=True, # Scale the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
            ) -> ad.AnnData:
     "Predicted cells: an AnnData (conditions x n_cells [+ control], G) with `obs['condition']` and provenance in `uns['scbig']`."
     self._check_fitted()
@@ -495,8 +546,15 @@ def predict(self:SCBIG,
     rng = np.random.default_rng(seed)
     blocks, labels = [], []
     src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and for the control block
+    if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
+    col, rule, set_genes = {g: j for j, g in enumerate(self.genes)}, getattr(self, 'target_rule', None), []
     for c in conds:
-        blocks.append(self._move(src, None, c)); labels += [c] * n
+        b = self._move(src, None, c)
+        if rule:                                          # the direct effect on each measured target (see target_rule)
+            for g in parse_condition(c).genes:
+                if g in col:
+                    set_target_level(b, col[g], float(src[:, col[g]].mean()), rule['kind'], self.target_values.get(g, rule['value'])); set_genes.append(g)
+        blocks.append(b); labels += [c] * n
     if with_control:
         blocks.append(src); labels += [self.control] * n
     X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
@@ -504,9 +562,9 @@ def predict(self:SCBIG,
     out = ad.AnnData(X.astype(np.float32), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
     fc = self.config.flow
     out.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                        'source': source, 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.config.unseen, 'tau': float(self.field.tau),
+                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.config.unseen, 'tau': float(self.field.tau),
                         'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
-                        'settings': json.dumps(self.config.to_dict())}
+                        'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
     return out
 
 @patch
@@ -553,7 +611,8 @@ def save(self:SCBIG,
              labels=self.labels)
     meta = {'format': FORMAT, 'scbig_version': scbig.__version__, 'config': self.config.to_dict(), 'genes': list(self.genes), 'control': self.control,
             'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'train_conditions': self.train_conditions,
-            'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings}
+            'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
+            'target_rule': getattr(self, 'target_rule', None), 'target_values': getattr(self, 'target_values', {})}
     tmp = p/'tensors.tmp.npz'
     np.savez(tmp, **T); tmp.replace(p/'tensors.npz')
     (p/'config.json').write_text(json.dumps(meta, indent=1))
@@ -579,6 +638,7 @@ def load(cls:SCBIG,
     self.labels, self.pool, self.ctrl_mean = T['labels'], T['pool'], T['ctrl_mean']
     self.train_conditions, self.val_conditions, self.train_genes = meta['train_conditions'], meta['val_conditions'], meta['train_genes']
     self.no_prior, self.timings, self.tau_scores = meta['no_prior'], meta['timings'], None
+    self.target_rule, self.target_values = meta.get('target_rule'), meta.get('target_values', {})
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         self.gcae = GCAE(self.labels, self.gene_table if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
