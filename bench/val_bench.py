@@ -1,13 +1,14 @@
 """Settings of scBIG compared on VAL conditions only (never the test ones): how a default is chosen.
 
 Usage: python bench/val_bench.py [--datasets norman19_subset papalexi2021] [--folds 0 1 2 3 4] [--seed 0]
-                                 [--only SUBSTRING ...] [--out bench/results/val_bench.csv]
+                                 [--only SUBSTRING ...] [--baselines] [--out bench/results/val_bench.csv]
 
 For each dataset and fold of its default split, one scBIG fit (PRESET, default cpu, plus each setting's overrides)
 per setting, then the fold's val conditions predicted and scored (profile 'scbig'). Prints, per dataset
 and setting, the mean over the val conditions of all folds, and over those of them with a gene never
 perturbed in that fold's training (the part that residual dropout, for example, is meant to help).
-Writes every val condition's row to the CSV.
+Writes every val condition's row to the CSV. --baselines also scores the mean, additive and linear
+baselines (as the benchmark runs them) on the same val conditions, the reference a setting is read against.
 """
 import argparse, time, warnings
 import numpy as np, pandas as pd
@@ -16,6 +17,8 @@ from scbig.data import PerturbData
 from scbig.benchmark import default_splits
 from scbig.model import SCBIG
 from scbig.metrics import evaluate, observed
+from scbig.baselines import baselines
+from scbig.priors import gene_embeddings
 
 SETTINGS = {  # name -> SCBIG overrides
     'cpu preset': dict(),
@@ -34,6 +37,7 @@ def main():
     ap.add_argument('--folds', type=int, nargs='+', default=[0, 1, 2, 3, 4]); ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--preset', default='cpu')
     ap.add_argument('--only', nargs='*', default=None, help='run only the settings whose name contains one of these substrings')
+    ap.add_argument('--baselines', action='store_true', help='also score the mean, additive and linear baselines on the val conditions')
     ap.add_argument('--out', default='bench/results/val_bench.csv')
     a = ap.parse_args()
     warnings.simplefilter('ignore')
@@ -41,8 +45,16 @@ def main():
     rows = []
     for name in a.datasets:
         d = PerturbData(load(name, verbose=False))
+        emb = gene_embeddings(d.perturbed_genes).emb if a.baselines else None
         for fold, s in enumerate(default_splits(d)):
             if fold not in a.folds: continue
+            if a.baselines:
+                seen = {g for c in s.train for g in d.condition(c).genes}
+                for bname, b in baselines(emb).items():
+                    if bname not in ('mean', 'additive', 'linear'): continue
+                    t = evaluate(b.fit(d, s).predict(s.val), observed(d, s.val), 'scbig').table
+                    t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
+                    t['dataset'], t['setting'], t['fold'] = name, f'baseline: {bname}', fold; rows.append(t)
             for setting, over in todo.items():
                 t0 = time.time(); m = SCBIG(a.preset, seed=a.seed, **over).fit(d, s)
                 seen = set(m.train_genes)
@@ -55,7 +67,7 @@ def main():
                     extra = (f', ridge λ {m.ridge.lam:g}' if getattr(m, 'ridge', None) is not None else '') + (f', target rule {rule}' if rule else '')
                     print(f'{name} fold {fold} {label}: fit {time.time() - t0:.0f} s, val r_all {t.r_all.mean():.3f}, pds {t.pds.mean():.3f}{extra}', flush=True)
                 pd.concat(rows).to_csv(a.out)
-    R = pd.concat(rows)
+    R = pd.concat(rows); R.to_csv(a.out)
     print(f'\nval conditions only, seed {a.seed}, folds {a.folds}: mean of profile scbig r_all, r_de and PDS (n = val conditions; PDS ranks each val condition among the val conditions of its fold)')
     for part, sub in [('all val conditions', R), ('val conditions with an unseen gene', R[R['unseen gene']])]:
         g = sub.groupby(['dataset', 'setting'], sort=False)

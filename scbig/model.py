@@ -547,7 +547,7 @@ def predict(self:SCBIG,
     blocks, labels = [], []
     src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and for the control block
     if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
-    col, rule, set_genes = {g: j for j, g in enumerate(self.genes)}, getattr(self, 'target_rule', None), []
+    col, rule, set_genes = {g: j for j, g in enumerate(self.genes)}, self.target_rule, []
     for c in conds:
         b = self._move(src, None, c)
         if rule:                                          # the direct effect on each measured target (see target_rule)
@@ -612,7 +612,7 @@ def save(self:SCBIG,
     meta = {'format': FORMAT, 'scbig_version': scbig.__version__, 'config': self.config.to_dict(), 'genes': list(self.genes), 'control': self.control,
             'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'train_conditions': self.train_conditions,
             'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
-            'target_rule': getattr(self, 'target_rule', None), 'target_values': getattr(self, 'target_values', {})}
+            'target_rule': self.target_rule, 'target_values': self.target_values}
     tmp = p/'tensors.tmp.npz'
     np.savez(tmp, **T); tmp.replace(p/'tensors.npz')
     (p/'config.json').write_text(json.dumps(meta, indent=1))
