@@ -29,6 +29,7 @@ SETTINGS = {  # name -> SCBIG overrides
     'cpu preset, target_effect': dict(target_effect=True),
     'autoencoder d_model 32 (cpu preset before)': dict(gcae=dict(d_model=32)),
     'autoencoder d_model 32, target_effect': dict(gcae=dict(d_model=32), target_effect=True),
+    'n_flows 3': dict(n_flows=3),
 }
 
 def main():
@@ -57,10 +58,11 @@ def main():
                     t['dataset'], t['setting'], t['fold'] = name, f'baseline: {bname}', fold; rows.append(t)
             for setting, over in todo.items():
                 t0 = time.time(); m = SCBIG(a.preset, seed=a.seed, **over).fit(d, s)
-                seen = set(m.train_genes)
-                # a fitted target rule only acts at prediction: the same fit is also scored without it
-                for label, rule in [(setting, m.target_rule)] + ([(f'{setting} (rule off)', None)] if m.target_rule else []):
-                    m.target_rule = rule
+                seen, fields = set(m.train_genes), m.fields
+                # a fitted target rule only acts at prediction: the same fit is also scored without it; an ensemble also by its first flow alone
+                for label, rule, k in ([(setting, m.target_rule, None)] + ([(f'{setting} (rule off)', None, None)] if m.target_rule else [])
+                                       + ([(f'{setting} (first flow only)', m.target_rule, 1)] if len(fields) > 1 else [])):
+                    m.target_rule, m.fields = rule, fields[:k]
                     t = evaluate(m.predict(s.val, n_cells=300, seed=a.seed), observed(d, s.val), 'scbig').table
                     t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
                     t['dataset'], t['setting'], t['fold'] = name, label, fold; rows.append(t)

@@ -8,6 +8,7 @@ Docs: https://scbig-dev.github.io/scbig/model.html.md"""
 from __future__ import annotations
 import json, math, time, warnings
 from dataclasses import dataclass, field, asdict, fields, replace
+from functools import partial
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -26,8 +27,8 @@ from .align import AlignConfig, alignment_loss, pathway_matrix
 from .train import Learner, TrainConfig, Callback
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'target_rule',
-           'set_target_level', 'SCBIG', 'match_mean', 'AlignCB']
+__all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'FieldEnsemble',
+           'target_rule', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
@@ -45,6 +46,7 @@ class SCBIGConfig:
     tau:float|None=None # Temperature of that kernel (softmax over cosine similarities); None: chosen after training by leave-one-gene-out over the training singles, among `tau_grid`
     tau_grid:tuple=(0.03, 0.1, 0.3, 1.0, 10.0) # Temperatures tried when tau is None (10: about the plain mean of the seen genes' vectors)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
+    n_flows:int=1 # Flows trained on the one autoencoder, each from its own seed; predictions follow their mean velocity (a seed ensemble: less variance on unseen genes)
     target_effect:bool=True # Set each measured target's own transcript by `target_rule` at prediction (when the training singles measure at least 3 targets; else nothing changes)
     decode:str='residual' # Predicted cells: 'residual' x0 + D(z1) - D(z0) (keeps each control cell's own detail) or 'direct' D(z1)
     ae_steps:int=1500 # Autoencoder pretraining steps
@@ -72,7 +74,7 @@ class SCBIGConfig:
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
                   (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior', 'generic'), "unseen in ('mixture', 'kernel', 'prior', 'generic')"), (self.unseen != 'generic' or self.flow.generic_dropout > 0, "flow=dict(generic_dropout > 0) for unseen='generic' (it trains the generic vector)"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
-                  (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
+                  (self.n_flows >= 1, 'n_flows >= 1'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
         bad = [m for ok, m in checks if not ok]
         if bad: raise ConfigError(f"SCBIGConfig settings out of range: need {bad}", "fix those settings (see SCBIGConfig's documentation)")
 
@@ -225,6 +227,14 @@ def odeint(v, # Velocity: v(x, t, cond)
     for k in range(n_steps): x = _step(v, x, k * h, h, cond, method)
     return x
 
+class FieldEnsemble(nn.Module):
+    "The mean velocity of several `ComposedField`s (flows trained from different seeds on one autoencoder)."
+    def __init__(self, members:list):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+    def forward(self, x:torch.Tensor, t:torch.Tensor, cond) -> torch.Tensor:
+        return torch.stack([m(x, t, cond) for m in self.members]).mean(0)
+
 # %% ../nbs/08_model.ipynb #60a55ef1
 def target_rule(ctrl, # Control mean level of each measured target of a training single
                 pert, # Its mean level in the perturbed cells
@@ -298,7 +308,7 @@ def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
 class AlignCB(Callback):
     "Every `align.every` flow steps: move control cells of a few training conditions, decode, and take one step on the alignment loss (METHOD.md §6.3)."
     order = 5
-    def __init__(self, fitter): self.f = fitter
+    def __init__(self, fitter, seed:int|None=None): self.f, self.seed = fitter, fitter.cfg.seed if seed is None else seed
     def before_fit(self, learn):
         a, f = self.f.cfg.align, self.f
         params = list(learn.model.parameters()) + (list(f.gcae.parameters()) if a.finetune == 'all' else [])
@@ -308,7 +318,7 @@ class AlignCB(Callback):
     def after_step(self, learn):
         a, f = self.f.cfg.align, self.f
         if not (a.lambda_corr or a.lambda_ot) or learn.step % a.every: return
-        rng = np.random.default_rng([f.cfg.seed, 2, learn.step])
+        rng = np.random.default_rng([self.seed, 2, learn.step])
         conds = rng.choice(f.train, min(a.n_conditions, len(f.train)), replace=False)
         learn.model.train(); f.gcae.train(a.finetune == 'all')
         for p in f.gcae.parameters(): p.requires_grad_(a.finetune == 'all')
@@ -413,25 +423,22 @@ def fit(self:SCBIG,
     # 4. the flow
     fcfg = replace(c.flow, latent_dim=c.gcae.latent)
     self.train_genes = sorted({g for t in train for g in data.condition(t).genes})
-    set_seed(c.seed)
-    self.field = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, c.unseen, c.tau)
     self.ridge = None
     if fcfg.prior_map == 'ridge':                               # the ridge map from priors to latent shifts, on the training singles
         singles = [t for t in train if len(data.condition(t).genes) == 1]
         sg = [data.condition(t).genes[0] for t in singles]
         M = np.stack([Z[t].mean(0) - f.Z0.mean(0) for t in singles]) if singles else np.zeros((0, c.gcae.latent))
         self.ridge = ridge_shift(pe.emb.loc[sg].to_numpy(), M)
-        self.field.field.encoder.set_ridge(self.ridge, sg)
     per = max(1, c.batch_size // c.n_conditions)
-    def get_batch(i):
-        r = np.random.default_rng([c.seed, 1, i])
+    def get_batch(i, seed=c.seed):
+        r = np.random.default_rng([seed, 1, i])
         if r.random() < c.control_frac:                       # control -> control: v_control
             conds, zs = [data.control], [f.Z0[_sample(r, len(f.Z0), c.batch_size)]]
         else:
             conds = list(r.choice(train, min(c.n_conditions, len(train)), replace=False))
             zs = [Z[t][_sample(r, len(Z[t]), per)] for t in conds]
         x1 = np.concatenate(zs); cond = [t for t, z in zip(conds, zs) for _ in range(len(z))]
-        return {'x0': f.Z0[_sample(r, len(f.Z0), len(x1))], 'x1': x1, 'cond': cond, 'seed': i}
+        return {'x0': f.Z0[_sample(r, len(f.Z0), len(x1))], 'x1': x1, 'cond': cond, 'seed': i if seed == c.seed else int(r.integers(2**31))}
     def loss_fn(model, b):
         return cfm_loss(model, b['x0'], b['x1'], b['cond'], fcfg.sigma, fcfg.coupling, fcfg.ot_reg, generator=torch.Generator().manual_seed(int(b['seed'])))
     val_fn = None
@@ -443,15 +450,23 @@ def fit(self:SCBIG,
             pred = np.stack([self._move(xv, zv, v, model).mean(0) for v in val]) - self.ctrl_mean
             return -float(np.nanmean([np.corrcoef(p, r)[0, 1] if np.ptp(p) > 0 else np.nan for p, r in zip(pred, real_d)]))
     t0 = time.perf_counter()
-    fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10), val_every=c.val_every, seed=c.seed, device=c.device, quiet=c.quiet)
-    self.flow_learner = Learner(self.field, get_batch, loss_fn, fl_cfg, val_fn=val_fn, out_dir=out/'flow' if out else None,
-                                cbs=[AlignCB(f)] if (c.align.lambda_corr or c.align.lambda_ot) else [], n_items=c.batch_size).fit()
-    self.field.eval()
+    self.fields, self.flow_learners, self.tau_scores = [], [], None
+    for k in range(c.n_flows):                                   # one flow per seed, each selected on val on its own (n_flows = 1: the single flow)
+        sk = c.seed + 1000 * k
+        set_seed(sk)
+        fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, c.unseen, c.tau)
+        if self.ridge is not None: fld.field.encoder.set_ridge(self.ridge, sg)
+        fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10), val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
+        sub_dir = (out/('flow' if k == 0 else f'flow{k}')) if out else None
+        lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir,
+                      cbs=[AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else [], n_items=c.batch_size).fit()
+        fld.eval(); self.fields.append(fld); self.flow_learners.append(lrn)
+        self.field = fld
+        if c.unseen in ('kernel', 'mixture') and c.tau is None:             # 5. the kernel's temperature, by leave-one-gene-out on the training singles
+            si = np.random.default_rng([c.seed, 4]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
+            self.tau_scores = self._choose_tau(data, train, f.X0[si], f.Z0[si])   # (the last flow's scores are kept)
+    self.field, self.flow_learner = self.fields[0], self.flow_learners[0]
     self.align_log = pd.DataFrame(f.align_log)
-    self.tau_scores = None
-    if c.unseen in ('kernel', 'mixture') and c.tau is None:                 # 5. the kernel's temperature, by leave-one-gene-out on the training singles
-        si = np.random.default_rng([c.seed, 4]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
-        self.tau_scores = self._choose_tau(data, train, f.X0[si], f.Z0[si])
     self.timings['flow'] = time.perf_counter() - t0
     self.timings['total'] = time.perf_counter() - t_start
     self.fitted = True
@@ -460,7 +475,7 @@ def fit(self:SCBIG,
 @patch
 def _move(self:SCBIG, x0:np.ndarray, z0:np.ndarray|None, cond:str, model=None) -> np.ndarray:
     "(n, G) predicted cells of `cond` from the (n, G) control cells x0 (and their latents z0)."
-    model, dev = model or self.field, self.gcae.gene_mean.device
+    model, dev = model or self.velocity, self.gcae.gene_mean.device
     fc = self.config.flow
     with torch.no_grad():
         x0 = torch.as_tensor(x0, device=dev)
@@ -503,6 +518,11 @@ def _choose_tau(self:SCBIG, data:PerturbData, train:list, X0:np.ndarray, Z0:np.n
 def _check_fitted(self:SCBIG):
     if not self.fitted: raise NotFittedError("this SCBIG model is not fitted", "call model.fit(data, split) first, or SCBIG.load(path)")
 
+@patch(as_prop=True)
+def velocity(self:SCBIG) -> nn.Module:
+    "The velocity predictions follow: the flow, or the mean of the `n_flows` flows (`FieldEnsemble`)."
+    return self.fields[0] if len(self.fields) == 1 else FieldEnsemble(self.fields)
+
 @patch
 def _ensure_embeddable(self:SCBIG, conds:list):
     "Add prior embeddings for genes the condition encoder has not seen; raise naming the genes that have none."
@@ -517,7 +537,7 @@ def _ensure_embeddable(self:SCBIG, conds:list):
     if lost: raise PriorError(f"{len(lost)} perturbed genes have no prior embedding, so the model cannot embed them: {lost}",
                               "leave those conditions out, check the symbols (scbig.priors.resolve_symbols), or add the genes to a user embedding table")
     self.cond_table = pd.concat([self.cond_table, e.loc[new]])
-    enc.add_genes(new, e.loc[new].to_numpy(np.float32))
+    for fld in self.fields: fld.field.encoder.add_genes(new, e.loc[new].to_numpy(np.float32))
 
 @patch
 def predict(self:SCBIG,
@@ -606,7 +626,7 @@ def save(self:SCBIG,
     self._check_fitted()
     p = Path(path); p.mkdir(parents=True, exist_ok=True)
     T = {f'gcae.{k}': v.cpu().numpy() for k, v in self.gcae.state_dict().items()}
-    T.update({f'field.{k}': v.cpu().numpy() for k, v in self.field.state_dict().items()})
+    for i, fld in enumerate(self.fields): T.update({f'field{i or ""}.{k}': v.cpu().numpy() for k, v in fld.state_dict().items()})   # flows 2.. as field1., field2., ...
     T.update(gene_table=self.gene_table.to_numpy(np.float32), cond_table=self.cond_table.to_numpy(np.float32), pool=self.pool, ctrl_mean=self.ctrl_mean,
              labels=self.labels)
     meta = {'format': FORMAT, 'scbig_version': scbig.__version__, 'config': self.config.to_dict(), 'genes': list(self.genes), 'control': self.control,
@@ -644,10 +664,14 @@ def load(cls:SCBIG,
         self.gcae = GCAE(self.labels, self.gene_table if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
     self.gcae.load_state_dict({k[5:]: torch.as_tensor(v) for k, v in T.items() if k.startswith('gcae.')})
     fcfg = replace(c.flow, latent_dim=c.gcae.latent)
-    self.field = ComposedField(VelocityField(fcfg, ConditionEncoder(self.cond_table, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, c.unseen, c.tau)
-    self.field.load_state_dict({k[6:]: torch.as_tensor(v) for k, v in T.items() if k.startswith('field.')})
     dev = get_device(device)
-    self.gcae.to(dev).eval(); self.field.to(dev).eval()
+    self.fields = []
+    for i in range(c.n_flows):
+        fld, pre = ComposedField(VelocityField(fcfg, ConditionEncoder(self.cond_table, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, c.unseen, c.tau), f'field{i or ""}.'
+        fld.load_state_dict({k[len(pre):]: torch.as_tensor(v) for k, v in T.items() if k.startswith(pre)})
+        self.fields.append(fld.to(dev).eval())
+    self.field = self.fields[0]
+    self.gcae.to(dev).eval()
     for p_ in self.gcae.parameters(): p_.requires_grad_(False)
     self.fitted = True
     return self

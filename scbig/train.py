@@ -6,7 +6,7 @@ Docs: https://scbig-dev.github.io/scbig/train.html.md"""
 
 # %% ../nbs/09_train.ipynb #98fdf448
 from __future__ import annotations
-import copy, csv, json, math, os, platform, random, signal, sys, time
+import atexit, copy, csv, json, math, os, platform, random, signal, sys, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, is_dataclass
 from pathlib import Path
@@ -122,8 +122,14 @@ def init_distributed(device:torch.device) -> bool:
     "Join torchrun's process group (nccl on CUDA, gloo otherwise); False for a single process."
     rank, world, _ = dist_info()
     if world == 1: return False
-    if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo', rank=rank, world_size=world)
+    if not dist.is_initialized():
+        dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo', rank=rank, world_size=world)
+        atexit.register(_close_group)          # the group this process opened is closed before exit (left open, gloo can abort at teardown)
     return True
+
+def _close_group():
+    "Destroy the process group (at exit, for a group `init_distributed` opened; no barrier, so a rank that failed cannot hang the others)."
+    if dist.is_initialized(): dist.destroy_process_group()
 
 def autocast_for(device:torch.device, amp:str='auto'):
     "The autocast context for `amp` on `device` (a no-op on CPU unless asked)."

@@ -49,8 +49,7 @@ def main():
     set_seed(0); model = Velocity()
     cfg = TrainConfig(max_steps=a.steps, lr=3e-3, warmup_steps=5, ema=0.9, checkpoint_every=5, log_every=1, quiet=True, device='cpu')
     Learner(model, get_batch, cfm_loss, cfg, out_dir=a.out, cbs=[Slow(a.sleep)] if a.sleep else None).fit(resume=a.resume)
-    # Close the gloo group before exit: left open, its threads can abort the process at teardown
-    # ("terminate called without an active exception", exit -6), one torchrun run in a few.
-    if torch.distributed.is_initialized(): torch.distributed.barrier(); torch.distributed.destroy_process_group()
+    # The engine closes the gloo group it opened at exit (scbig.train.init_distributed registers it): left open,
+    # its threads can abort the process at teardown ("terminate called without an active exception", exit -6).
 
 if __name__ == '__main__': main()
