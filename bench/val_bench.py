@@ -30,6 +30,7 @@ SETTINGS = {  # name -> SCBIG overrides
     'autoencoder d_model 32 (cpu preset before)': dict(gcae=dict(d_model=32)),
     'autoencoder d_model 32, target_effect': dict(gcae=dict(d_model=32), target_effect=True),
     'n_flows 3': dict(n_flows=3),
+    "generic dropout 0.1, unseen='generic'": dict(flow=dict(generic_dropout=0.1), unseen='generic'),
 }
 
 def main():
@@ -59,10 +60,12 @@ def main():
             for setting, over in todo.items():
                 t0 = time.time(); m = SCBIG(a.preset, seed=a.seed, **over).fit(d, s)
                 seen, fields = set(m.train_genes), m.fields
-                # a fitted target rule only acts at prediction: the same fit is also scored without it; an ensemble also by its first flow alone
+                # a fitted target rule only acts at prediction: the same fit is also scored without it; an ensemble also by its first flow alone; a generic fit also with unseen='prior'
                 for label, rule, k in ([(setting, m.target_rule, None)] + ([(f'{setting} (rule off)', None, None)] if m.target_rule else [])
-                                       + ([(f'{setting} (first flow only)', m.target_rule, 1)] if len(fields) > 1 else [])):
-                    m.target_rule, m.fields = rule, fields[:k]
+                                       + ([(f'{setting} (first flow only)', m.target_rule, 1)] if len(fields) > 1 else [])
+                                       + ([(f"{setting} (unseen='prior')", m.target_rule, 'prior')] if m.config.unseen == 'generic' else [])):
+                    m.target_rule, m.fields = rule, fields[:k] if k != 'prior' else fields
+                    for fld in fields: fld.unseen = 'prior' if k == 'prior' else m.config.unseen   # the same weights, unseen genes by their prior
                     t = evaluate(m.predict(s.val, n_cells=300, seed=a.seed), observed(d, s.val), 'scbig').table
                     t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
                     t['dataset'], t['setting'], t['fold'] = name, label, fold; rows.append(t)
