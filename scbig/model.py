@@ -39,10 +39,10 @@ class SCBIGConfig:
     grc_seed:int=42 # Seed of GRC's k-means start (the official 42)
     prior_dim:int=128 # Width of the prior gene embeddings (GO + STRING)
     gcae:GCAEConfig=field(default_factory=lambda: GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)) # The autoencoder (CPU-sized; the paper's: d_model=256, n_layers=3, n_heads=8, dropout 0.1; dropout 0 here: see 'The autoencoder's settings' above)
-    flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0)) # The flow (latent_dim is set to gcae.latent)
+    flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0, generic_dropout=0.1)) # The flow (latent_dim is set to gcae.latent; generic_dropout 0.1 trains the generic vector unseen='auto' may choose)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
-    unseen:str='prior' # Genes never perturbed in training: 'generic' (the average-perturbation vector taught by flow.generic_dropout), 'mixture' (prior-similarity-weighted mean of the seen genes' velocity fields), 'kernel' (... of their condition vectors) or 'prior' (the condition encoder on the prior alone, as released; the default, best on val conditions: bench/unseen_bench.py)
+    unseen:str='auto' # Genes never perturbed in training: 'prior' (the condition encoder on the prior alone, as released), 'generic' (the average-perturbation vector taught by flow.generic_dropout), 'auto' (the default: whichever of the two scores higher on the val conditions after training; 'prior' without val conditions), 'mixture' (prior-similarity-weighted mean of the seen genes' velocity fields) or 'kernel' (... of their condition vectors)
     tau:float|None=None # Temperature of that kernel (softmax over cosine similarities); None: chosen after training by leave-one-gene-out over the training singles, among `tau_grid`
     tau_grid:tuple=(0.03, 0.1, 0.3, 1.0, 10.0) # Temperatures tried when tau is None (10: about the plain mean of the seen genes' vectors)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
@@ -72,7 +72,7 @@ class SCBIGConfig:
         if isinstance(self.align, dict): self.align = AlignConfig(**self.align)
         self.tau_grid = tuple(float(t) for t in self.tau_grid)                    # a JSON list back to a tuple
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
-                  (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior', 'generic'), "unseen in ('mixture', 'kernel', 'prior', 'generic')"), (self.unseen != 'generic' or self.flow.generic_dropout > 0, "flow=dict(generic_dropout > 0) for unseen='generic' (it trains the generic vector)"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
+                  (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto'), "unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto')"), (self.unseen not in ('generic', 'auto') or self.flow.generic_dropout > 0, "flow=dict(generic_dropout > 0) for unseen='generic' or 'auto' (it trains the generic vector)"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
                   (self.n_flows >= 1, 'n_flows >= 1'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
         bad = [m for ok, m in checks if not ok]
@@ -441,26 +441,35 @@ def fit(self:SCBIG,
         return {'x0': f.Z0[_sample(r, len(f.Z0), len(x1))], 'x1': x1, 'cond': cond, 'seed': i if seed == c.seed else int(r.integers(2**31))}
     def loss_fn(model, b):
         return cfm_loss(model, b['x0'], b['x1'], b['cond'], fcfg.sigma, fcfg.coupling, fcfg.ot_reg, generator=torch.Generator().manual_seed(int(b['seed'])))
-    val_fn = None
+    val_fn, auto = None, c.unseen == 'auto'
     if val:
         vi = np.random.default_rng([c.seed, 3]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
         real_d = data.delta(val).values
         xv = match_mean(f.X0[vi], self.ctrl_mean); zv = _rows_latents(self.gcae, xv)    # val source cells, their mean the control mean's
-        def val_fn(model):
+        def val_score(model):                                   # mean Pearson delta over the val conditions
             pred = np.stack([self._move(xv, zv, v, model).mean(0) for v in val]) - self.ctrl_mean
-            return -float(np.nanmean([np.corrcoef(p, r)[0, 1] if np.ptp(p) > 0 else np.nan for p, r in zip(pred, real_d)]))
+            return float(np.nanmean([np.corrcoef(p, r)[0, 1] if np.ptp(p) > 0 else np.nan for p, r in zip(pred, real_d)]))
+        def modes_scores(model):                                # unseen='auto': each way of predicting unseen genes, same weights
+            out = {}
+            for mode in ('prior', 'generic'): model.unseen = mode; out[mode] = val_score(model)
+            return out
+        def val_fn(model): return -(max(modes_scores(model).values()) if auto else val_score(model))
     t0 = time.perf_counter()
-    self.fields, self.flow_learners, self.tau_scores = [], [], None
+    self.fields, self.flow_learners, self.tau_scores, self.unseen_scores = [], [], None, []
     for k in range(c.n_flows):                                   # one flow per seed, each selected on val on its own (n_flows = 1: the single flow)
         sk = c.seed + 1000 * k
         set_seed(sk)
-        fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, c.unseen, c.tau)
+        fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, 'prior' if auto else c.unseen, c.tau)
         if self.ridge is not None: fld.field.encoder.set_ridge(self.ridge, sg)
         fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10), val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
         sub_dir = (out/('flow' if k == 0 else f'flow{k}')) if out else None
         lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir,
                       cbs=[AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else [], n_items=c.batch_size).fit()
         fld.eval(); self.fields.append(fld); self.flow_learners.append(lrn)
+        if auto:                                                # unseen genes: the prior path or the generic vector, whichever scores higher on val
+            sc = modes_scores(fld) if val else {}
+            fld.unseen = max(sc, key=sc.get) if sc else 'prior'
+            self.unseen_scores.append(sc)
         self.field = fld
         if c.unseen in ('kernel', 'mixture') and c.tau is None:             # 5. the kernel's temperature, by leave-one-gene-out on the training singles
             si = np.random.default_rng([c.seed, 4]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
@@ -513,15 +522,21 @@ def _choose_tau(self:SCBIG, data:PerturbData, train:list, X0:np.ndarray, Z0:np.n
     cf.tau.fill_(float(scores.groupby('tau').pearson_delta.mean().idxmax()))
     return scores
 
-# %% ../nbs/08_model.ipynb #6eb55d83
-@patch
-def _check_fitted(self:SCBIG):
-    if not self.fitted: raise NotFittedError("this SCBIG model is not fitted", "call model.fit(data, split) first, or SCBIG.load(path)")
+@patch(as_prop=True)
+def unseen_mode(self:SCBIG) -> str:
+    "How genes never perturbed in training are predicted: config.unseen, or with unseen='auto' the way val chose ('auto: prior' / 'auto: generic'; per flow, comma-separated)."
+    if self.config.unseen != 'auto': return self.config.unseen
+    return 'auto: ' + ', '.join(f.unseen for f in self.fields)
 
 @patch(as_prop=True)
 def velocity(self:SCBIG) -> nn.Module:
     "The velocity predictions follow: the flow, or the mean of the `n_flows` flows (`FieldEnsemble`)."
     return self.fields[0] if len(self.fields) == 1 else FieldEnsemble(self.fields)
+
+# %% ../nbs/08_model.ipynb #6eb55d83
+@patch
+def _check_fitted(self:SCBIG):
+    if not self.fitted: raise NotFittedError("this SCBIG model is not fitted", "call model.fit(data, split) first, or SCBIG.load(path)")
 
 @patch
 def _ensure_embeddable(self:SCBIG, conds:list):
@@ -582,7 +597,7 @@ def predict(self:SCBIG,
     out = ad.AnnData(X.astype(np.float32), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
     fc = self.config.flow
     out.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.config.unseen, 'tau': float(self.field.tau),
+                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'tau': float(self.field.tau),
                         'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
                         'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
     return out
@@ -632,7 +647,7 @@ def save(self:SCBIG,
     meta = {'format': FORMAT, 'scbig_version': scbig.__version__, 'config': self.config.to_dict(), 'genes': list(self.genes), 'control': self.control,
             'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'train_conditions': self.train_conditions,
             'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
-            'target_rule': self.target_rule, 'target_values': self.target_values}
+            'target_rule': self.target_rule, 'target_values': self.target_values, 'unseen_modes': [f.unseen for f in self.fields], 'unseen_scores': self.unseen_scores}
     tmp = p/'tensors.tmp.npz'
     np.savez(tmp, **T); tmp.replace(p/'tensors.npz')
     (p/'config.json').write_text(json.dumps(meta, indent=1))
@@ -659,6 +674,7 @@ def load(cls:SCBIG,
     self.train_conditions, self.val_conditions, self.train_genes = meta['train_conditions'], meta['val_conditions'], meta['train_genes']
     self.no_prior, self.timings, self.tau_scores = meta['no_prior'], meta['timings'], None
     self.target_rule, self.target_values = meta.get('target_rule'), meta.get('target_values', {})
+    self.unseen_scores = meta.get('unseen_scores', [])
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         self.gcae = GCAE(self.labels, self.gene_table if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
@@ -667,8 +683,9 @@ def load(cls:SCBIG,
     dev = get_device(device)
     self.fields = []
     for i in range(c.n_flows):
-        fld, pre = ComposedField(VelocityField(fcfg, ConditionEncoder(self.cond_table, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, c.unseen, c.tau), f'field{i or ""}.'
+        fld, pre = ComposedField(VelocityField(fcfg, ConditionEncoder(self.cond_table, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, 'prior' if c.unseen == 'auto' else c.unseen, c.tau), f'field{i or ""}.'
         fld.load_state_dict({k[len(pre):]: torch.as_tensor(v) for k, v in T.items() if k.startswith(pre)})
+        fld.unseen = meta.get('unseen_modes', [c.unseen] * c.n_flows)[i]
         self.fields.append(fld.to(dev).eval())
     self.field = self.fields[0]
     self.gcae.to(dev).eval()
