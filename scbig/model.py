@@ -39,10 +39,10 @@ class SCBIGConfig:
     grc_seed:int=42 # Seed of GRC's k-means start (the official 42)
     prior_dim:int=128 # Width of the prior gene embeddings (GO + STRING)
     gcae:GCAEConfig=field(default_factory=lambda: GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)) # The autoencoder (CPU-sized; the paper's: d_model=256, n_layers=3, n_heads=8, dropout 0.1; dropout 0 here: see 'The autoencoder's settings' above)
-    flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0, generic_dropout=0.1)) # The flow (latent_dim is set to gcae.latent; generic_dropout 0.1 trains the generic vector unseen='auto' may choose)
+    flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0, generic_dropout=0.1)) # The flow (latent_dim is set to gcae.latent; generic_dropout 0.1: a regulariser of the condition encoder, see 'Unseen genes' above)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
-    unseen:str='auto' # Genes never perturbed in training: 'prior' (the condition encoder on the prior alone, as released), 'generic' (the average-perturbation vector taught by flow.generic_dropout), 'auto' (the default: whichever of the two scores higher on the val conditions after training; 'prior' without val conditions), 'mixture' (prior-similarity-weighted mean of the seen genes' velocity fields) or 'kernel' (... of their condition vectors)
+    unseen:str='prior' # Genes never perturbed in training: 'prior' (the condition encoder on the prior alone, as released; the default), 'generic' (the average-perturbation vector taught by flow.generic_dropout), 'auto' (whichever of the two scores higher on the val conditions after training; 'prior' without val conditions), 'mixture' (prior-similarity-weighted mean of the seen genes' velocity fields) or 'kernel' (... of their condition vectors)
     tau:float|None=None # Temperature of that kernel (softmax over cosine similarities); None: chosen after training by leave-one-gene-out over the training singles, among `tau_grid`
     tau_grid:tuple=(0.03, 0.1, 0.3, 1.0, 10.0) # Temperatures tried when tau is None (10: about the plain mean of the seen genes' vectors)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
