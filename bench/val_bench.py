@@ -59,13 +59,16 @@ def main():
                     t['dataset'], t['setting'], t['fold'] = name, f'baseline: {bname}', fold; rows.append(t)
             for setting, over in todo.items():
                 t0 = time.time(); m = SCBIG(a.preset, seed=a.seed, **over).fit(d, s)
-                seen, fields = set(m.train_genes), m.fields
-                # a fitted target rule only acts at prediction: the same fit is also scored without it; an ensemble also by its first flow alone; a generic fit also with unseen='prior'
-                for label, rule, k in ([(setting, m.target_rule, None)] + ([(f'{setting} (rule off)', None, None)] if m.target_rule else [])
-                                       + ([(f'{setting} (first flow only)', m.target_rule, 1)] if len(fields) > 1 else [])
-                                       + ([(f"{setting} (unseen='prior')", m.target_rule, 'prior')] if m.config.unseen == 'generic' else [])):
-                    m.target_rule, m.fields = rule, fields[:k] if k != 'prior' else fields
-                    for fld in fields: fld.unseen = 'prior' if k == 'prior' else m.config.unseen   # the same weights, unseen genes by their prior
+                seen, fields, modes = set(m.train_genes), m.fields, [f.unseen for f in m.fields]
+                # the same fit also scored: without a fitted target rule (it only acts at prediction), an ensemble by its
+                # first flow alone, a generic fit with its unseen genes by their prior
+                variants = [(setting, m.target_rule, len(fields), modes)]
+                if m.target_rule: variants.append((f'{setting} (rule off)', None, len(fields), modes))
+                if len(fields) > 1: variants.append((f'{setting} (first flow only)', m.target_rule, 1, modes))
+                if m.config.unseen == 'generic': variants.append((f"{setting} (unseen='prior')", m.target_rule, len(fields), ['prior'] * len(fields)))
+                for label, rule, n_fields, unseen in variants:
+                    m.target_rule, m.fields = rule, fields[:n_fields]
+                    for fld, u in zip(fields, unseen): fld.unseen = u
                     t = evaluate(m.predict(s.val, n_cells=300, seed=a.seed), observed(d, s.val), 'scbig').table
                     t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
                     t['dataset'], t['setting'], t['fold'] = name, label, fold; rows.append(t)

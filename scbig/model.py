@@ -46,7 +46,7 @@ class SCBIGConfig:
     tau:float|None=None # Temperature of that kernel (softmax over cosine similarities); None: chosen after training by leave-one-gene-out over the training singles, among `tau_grid`
     tau_grid:tuple=(0.03, 0.1, 0.3, 1.0, 10.0) # Temperatures tried when tau is None (10: about the plain mean of the seen genes' vectors)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
-    n_flows:int=1 # Flows trained on the one autoencoder, each from its own seed; predictions follow their mean velocity (a seed ensemble: less variance on unseen genes)
+    n_flows:int=1 # Flows trained on the one autoencoder, each from its own seed; predictions follow their mean velocity (a seed ensemble; measured on val and not adopted: see 'A seed ensemble of flows' above)
     target_effect:bool=True # Set each measured target's own transcript by `target_rule` at prediction (when the training singles measure at least 3 targets; else nothing changes)
     decode:str='residual' # Predicted cells: 'residual' x0 + D(z1) - D(z0) (keeps each control cell's own detail) or 'direct' D(z1)
     ae_steps:int=1500 # Autoencoder pretraining steps
@@ -438,7 +438,7 @@ def fit(self:SCBIG,
             conds = list(r.choice(train, min(c.n_conditions, len(train)), replace=False))
             zs = [Z[t][_sample(r, len(Z[t]), per)] for t in conds]
         x1 = np.concatenate(zs); cond = [t for t, z in zip(conds, zs) for _ in range(len(z))]
-        return {'x0': f.Z0[_sample(r, len(f.Z0), len(x1))], 'x1': x1, 'cond': cond, 'seed': i if seed == c.seed else int(r.integers(2**31))}
+        return {'x0': f.Z0[_sample(r, len(f.Z0), len(x1))], 'x1': x1, 'cond': cond, 'seed': i if seed == c.seed else int(r.integers(2**31))}   # flow 0: the single flow's noise, bit for bit
     def loss_fn(model, b):
         return cfm_loss(model, b['x0'], b['x1'], b['cond'], fcfg.sigma, fcfg.coupling, fcfg.ot_reg, generator=torch.Generator().manual_seed(int(b['seed'])))
     val_fn, auto = None, c.unseen == 'auto'
