@@ -31,7 +31,19 @@ SETTINGS = {  # name -> SCBIG overrides
     'autoencoder d_model 32, target_effect': dict(gcae=dict(d_model=32), target_effect=True),
     'n_flows 3': dict(n_flows=3),
     "generic dropout 0.1, unseen='generic'": dict(flow=dict(generic_dropout=0.1), unseen='generic'),
+    'linear anchor': dict(anchor='linear'),
 }
+ANCHOR_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)   # an anchored fit is also scored at each of these flow weights (1: the flow alone; 0: the linear model, with the target rule)
+
+def pds_ref(pred, d, conds, ref) -> np.ndarray:
+    "Each of `conds`' predicted mean change ranked by L1 distance among the real changes of `ref` (the fold's training and val conditions; its genes' columns left out): 1 - r/N, r the 0-based rank of the right one."
+    ctrl = np.asarray(pred[pred.obs.condition == d.control].X).mean(0)
+    real, out = d.delta(ref).values, []
+    for c in conds:
+        keep = ~d.genes.isin(d.condition(c).genes)
+        dist = np.abs(real[:, keep] - (np.asarray(pred[pred.obs.condition == c].X).mean(0) - ctrl)[keep]).sum(1)
+        out.append(1 - int(np.flatnonzero(np.argsort(dist) == ref.index(c))[0]) / len(ref))
+    return np.array(out)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -54,7 +66,9 @@ def main():
                 seen = {g for c in s.train for g in d.condition(c).genes}
                 for bname, b in baselines(emb).items():
                     if bname not in ('mean', 'additive', 'linear'): continue
-                    t = evaluate(b.fit(d, s).predict(s.val), observed(d, s.val), 'scbig').table
+                    bp = b.fit(d, s).predict(s.val)
+                    t = evaluate(bp, observed(d, s.val), 'scbig').table
+                    t['pds_ref'] = pds_ref(bp, d, list(t.index), list(dict.fromkeys([c for c in s.train if c != d.control] + list(s.val))))
                     t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
                     t['dataset'], t['setting'], t['fold'] = name, f'baseline: {bname}', fold; rows.append(t)
             for setting, over in todo.items():
@@ -62,23 +76,28 @@ def main():
                 seen, fields, modes = set(m.train_genes), m.fields, [f.unseen for f in m.fields]
                 # the same fit also scored: without a fitted target rule (it only acts at prediction), an ensemble by its
                 # first flow alone, a generic fit with its unseen genes by their prior
-                variants = [(setting, m.target_rule, len(fields), modes)]
-                if m.target_rule: variants.append((f'{setting} (rule off)', None, len(fields), modes))
-                if len(fields) > 1: variants.append((f'{setting} (first flow only)', m.target_rule, 1, modes))
-                if m.config.unseen == 'generic': variants.append((f"{setting} (unseen='prior')", m.target_rule, len(fields), ['prior'] * len(fields)))
-                for label, rule, n_fields, unseen in variants:
-                    m.target_rule, m.fields = rule, fields[:n_fields]
+                w0 = m.config.anchor_weight
+                variants = [(setting, m.target_rule, len(fields), modes, w0)]
+                if m.target_rule: variants.append((f'{setting} (rule off)', None, len(fields), modes, w0))
+                if len(fields) > 1: variants.append((f'{setting} (first flow only)', m.target_rule, 1, modes, w0))
+                if m.config.unseen == 'generic': variants.append((f"{setting} (unseen='prior')", m.target_rule, len(fields), ['prior'] * len(fields), w0))
+                if m.anchor_map is not None: variants += [(f'{setting} (flow weight {w:g})', m.target_rule, len(fields), modes, w) for w in ANCHOR_WEIGHTS if w != w0]
+                ref = list(dict.fromkeys([c for c in s.train if c != d.control] + list(s.val)))
+                for label, rule, n_fields, unseen, w in variants:
+                    m.target_rule, m.fields, m.config.anchor_weight = rule, fields[:n_fields], w
                     for fld, u in zip(fields, unseen): fld.unseen = u
-                    t = evaluate(m.predict(s.val, n_cells=300, seed=a.seed), observed(d, s.val), 'scbig').table
+                    pred = m.predict(s.val, n_cells=300, seed=a.seed)
+                    t = evaluate(pred, observed(d, s.val), 'scbig').table
+                    t['pds_ref'] = pds_ref(pred, d, list(t.index), ref)
                     t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
                     t['dataset'], t['setting'], t['fold'] = name, label, fold; rows.append(t)
                     extra = (f', ridge λ {m.ridge.lam:g}' if getattr(m, 'ridge', None) is not None else '') + (f', target rule {rule}' if rule else '')
-                    print(f'{name} fold {fold} {label}: fit {time.time() - t0:.0f} s, val r_all {t.r_all.mean():.3f}, pds {t.pds.mean():.3f}{extra}', flush=True)
+                    print(f'{name} fold {fold} {label}: fit {time.time() - t0:.0f} s, val r_all {t.r_all.mean():.3f}, pds {t.pds.mean():.3f}, pds_ref {t.pds_ref.mean():.3f}{extra}', flush=True)
                 pd.concat(rows).to_csv(a.out)
     R = pd.concat(rows); R.to_csv(a.out)
-    print(f'\nval conditions only, seed {a.seed}, folds {a.folds}: mean of profile scbig r_all, r_de and PDS (n = val conditions; PDS ranks each val condition among the val conditions of its fold)')
+    print(f'\nval conditions only, seed {a.seed}, folds {a.folds}: mean of profile scbig r_all, r_de and PDS (n = val conditions; PDS ranks each val condition among the val conditions of its fold; pds_ref among the real changes of all its training and val conditions)')
     for part, sub in [('all val conditions', R), ('val conditions with an unseen gene', R[R['unseen gene']])]:
         g = sub.groupby(['dataset', 'setting'], sort=False)
-        print(f'\n{part}'); print(g[['r_all', 'r_de', 'pds']].mean().round(3).assign(n=g.size()).to_string())
+        print(f'\n{part}'); print(g[[k for k in ('r_all', 'r_de', 'pds', 'pds_ref') if k in sub]].mean().round(3).assign(n=g.size()).to_string())
 
 if __name__ == '__main__': main()

@@ -48,6 +48,8 @@ class SCBIGConfig:
     compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
     n_flows:int=1 # Flows trained on the one autoencoder, each from its own seed; predictions follow their mean velocity (a seed ensemble; measured on val and not adopted: see 'A seed ensemble of flows' above)
     target_effect:bool=True # Set each measured target's own transcript by `target_rule` at prediction (when the training singles measure at least 3 targets; else nothing changes)
+    anchor:str|None='linear' # Anchor each condition's predicted mean change to a linear model: 'linear' (Ahlmann-Eltze's, fitted in `fit` on the same training conditions with the prior gene embeddings as its perturbation embedding; the default, chosen on val) or None (the flow alone, as released); see 'Anchoring to the linear model' above
+    anchor_weight:float=0.5 # With an anchor: the flow's share w of the predicted mean change, w·δ_flow + (1 − w)·δ_linear (the cells keep the flow's spread around that mean: `match_mean`)
     decode:str='residual' # Predicted cells: 'residual' x0 + D(z1) - D(z0) (keeps each control cell's own detail) or 'direct' D(z1)
     ae_steps:int=1500 # Autoencoder pretraining steps
     ae_lr:float=2e-3 # ... learning rate (4e-3 stalls for some seeds: bench/ae_bench.py)
@@ -74,7 +76,7 @@ class SCBIGConfig:
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
                   (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto'), "unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto')"), (self.unseen not in ('generic', 'auto') or self.flow.generic_dropout > 0, "flow=dict(generic_dropout > 0) for unseen='generic' or 'auto' (it trains the generic vector)"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
-                  (self.n_flows >= 1, 'n_flows >= 1'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
+                  (self.n_flows >= 1, 'n_flows >= 1'), (self.anchor in (None, 'linear'), "anchor in (None, 'linear')"), (0 <= self.anchor_weight <= 1, '0 <= anchor_weight <= 1'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
         bad = [m for ok, m in checks if not ok]
         if bad: raise ConfigError(f"SCBIGConfig settings out of range: need {bad}", "fix those settings (see SCBIGConfig's documentation)")
 
@@ -363,7 +365,7 @@ def fit(self:SCBIG,
         out_dir=None, # Folder for the two stages' checkpoints and logs (None: keep nothing)
        ) -> SCBIG:
     "Induce programs, pretrain the autoencoder, then train the flow (with the alignment losses) and keep the best on the val conditions."
-    from scbig.baselines import _training_conditions
+    from scbig.baselines import _training_conditions, LinearBaseline
     if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
     c, t_start = self.config, time.perf_counter()
     set_seed(c.seed)
@@ -475,6 +477,10 @@ def fit(self:SCBIG,
             si = np.random.default_rng([c.seed, 4]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
             self.tau_scores = self._choose_tau(data, train, f.X0[si], f.Z0[si])   # (the last flow's scores are kept)
     self.field, self.flow_learner = self.fields[0], self.flow_learners[0]
+    self.anchor_map = None
+    if c.anchor == 'linear':                                    # 6. the linear anchor, on the same training conditions and priors
+        lin = LinearBaseline(pert_embedding=pe.emb).fit(data, train)
+        self.anchor_map = {'M': (lin.G @ lin.W).astype(np.float32), 'b': lin.b.astype(np.float32)}
     self.align_log = pd.DataFrame(f.align_log)
     self.timings['flow'] = time.perf_counter() - t0
     self.timings['total'] = time.perf_counter() - t_start
@@ -555,6 +561,21 @@ def _ensure_embeddable(self:SCBIG, conds:list):
     for fld in self.fields: fld.field.encoder.add_genes(new, e.loc[new].to_numpy(np.float32))
 
 @patch
+def anchor_delta(self:SCBIG, cond:str) -> np.ndarray|None:
+    "(G,) the linear anchor's predicted mean change of `cond` (b + M p, p the sum of its genes' prior embeddings), or None without an anchor."
+    if getattr(self, 'anchor_map', None) is None: return None
+    p = self.cond_table.loc[list(parse_condition(cond, control=self.control).genes)].to_numpy(np.float32).astype(np.float64).sum(0)   # float32: as saved
+    return self.anchor_map['b'] + self.anchor_map['M'] @ p
+
+@patch
+def _anchored(self:SCBIG, X:np.ndarray, src_mean:np.ndarray, cond:str) -> np.ndarray:
+    "The flow's cells `X` of `cond`, their mean moved to src_mean + w·δ_flow + (1 − w)·δ_linear (floored at 0; `match_mean`); w = 1: `X` unchanged."
+    w = self.config.anchor_weight
+    if w >= 1: return X
+    target = src_mean + w * (X.mean(0) - src_mean) + (1 - w) * self.anchor_delta(cond)
+    return match_mean(X, np.maximum(target, 0))
+
+@patch
 def predict(self:SCBIG,
             conditions, # Conditions to predict (a list, or one string; any accepted spelling), e.g. ['KLF1', 'KLF1+MAP2K6']
             n_cells:int|None=None, # Predicted cells per condition (default: config.n_cells)
@@ -585,6 +606,7 @@ def predict(self:SCBIG,
     col, rule, set_genes = {g: j for j, g in enumerate(self.genes)}, self.target_rule, []
     for c in conds:
         b = self._move(src, None, c)
+        if self.anchor_map is not None: b = self._anchored(b, src.mean(0), c)
         if rule:                                          # the direct effect on each measured target (see target_rule)
             for g in parse_condition(c).genes:
                 if g in col:
@@ -597,7 +619,7 @@ def predict(self:SCBIG,
     out = ad.AnnData(X.astype(np.float32), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
     fc = self.config.flow
     out.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'tau': float(self.field.tau),
+                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {self.config.anchor_weight:g}' if getattr(self, 'anchor_map', None) is not None else 'none', 'tau': float(self.field.tau),
                         'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
                         'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
     return out
@@ -644,6 +666,7 @@ def save(self:SCBIG,
     for i, fld in enumerate(self.fields): T.update({f'field{i or ""}.{k}': v.cpu().numpy() for k, v in fld.state_dict().items()})   # flows 2.. as field1., field2., ...
     T.update(gene_table=self.gene_table.to_numpy(np.float32), cond_table=self.cond_table.to_numpy(np.float32), pool=self.pool, ctrl_mean=self.ctrl_mean,
              labels=self.labels)
+    if self.anchor_map is not None: T.update({f'anchor.{k}': v for k, v in self.anchor_map.items()})
     meta = {'format': FORMAT, 'scbig_version': scbig.__version__, 'config': self.config.to_dict(), 'genes': list(self.genes), 'control': self.control,
             'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'train_conditions': self.train_conditions,
             'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
@@ -675,6 +698,7 @@ def load(cls:SCBIG,
     self.no_prior, self.timings, self.tau_scores = meta['no_prior'], meta['timings'], None
     self.target_rule, self.target_values = meta.get('target_rule'), meta.get('target_values', {})
     self.unseen_scores = meta.get('unseen_scores', [])
+    self.anchor_map = {k[7:]: v for k, v in T.items() if k.startswith('anchor.')} if c.anchor else None
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         self.gcae = GCAE(self.labels, self.gene_table if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
