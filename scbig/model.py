@@ -24,7 +24,7 @@ from .grc import GRC, random_programs
 from .gcae import GCAE, GCAEConfig, fit_gcae
 from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
 from .align import AlignConfig, alignment_loss, pathway_matrix
-from .train import Learner, TrainConfig, Callback
+from .train import Learner, TrainConfig, Callback, TrainingError
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'FieldEnsemble',
@@ -358,6 +358,11 @@ def _embeddable(conds, data, table:pd.DataFrame) -> tuple[list, list]:
     lost = sorted({g for c in conds for g in data.condition(c).genes if g not in table.index})
     return [c for c in conds if not set(data.condition(c).genes) & set(lost)], lost
 
+def _check_interrupted(learn:Learner, stage:str):
+    "A training stage stopped by SIGINT/SIGTERM ends `fit` with an error (a half-trained model must not pass for a fitted one)."
+    if learn.interrupted: raise TrainingError(f"SCBIG.fit was stopped by a signal during {stage}, at step {learn.step} of {learn.cfg.max_steps}: the model is not fitted",
+                                              "run fit again (a model's fit cannot resume; a stage's own checkpoint in out_dir is kept for inspection)")
+
 @patch
 def fit(self:SCBIG,
         data:PerturbData, # The dataset (log-normalised)
@@ -403,6 +408,7 @@ def fit(self:SCBIG,
     t0 = time.perf_counter()
     ae_cfg = TrainConfig(max_steps=c.ae_steps, lr=c.ae_lr, warmup_steps=min(50, c.ae_steps // 10), val_every=max(1, c.ae_steps // 10), seed=c.seed, device=c.device, quiet=c.quiet)
     self.ae_learner = fit_gcae(self.gcae, data.X_rows(np.sort(rows)), data.X_rows(np.sort(vrows)), ae_cfg, batch_size=c.ae_batch, out_dir=out/'autoencoder' if out else None)
+    _check_interrupted(self.ae_learner, 'the autoencoder')
     self.gcae.eval()
     for p in self.gcae.parameters(): p.requires_grad_(False)
     self.timings['autoencoder'] = time.perf_counter() - t0
@@ -467,6 +473,7 @@ def fit(self:SCBIG,
         sub_dir = (out/('flow' if k == 0 else f'flow{k}')) if out else None
         lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir,
                       cbs=[AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else [], n_items=c.batch_size).fit()
+        _check_interrupted(lrn, 'the flow' if c.n_flows == 1 else f'flow {k + 1} of {c.n_flows}')
         fld.eval(); self.fields.append(fld); self.flow_learners.append(lrn)
         if auto:                                                # unseen genes: the prior path or the generic vector, whichever scores higher on val
             sc = modes_scores(fld) if val else {}
