@@ -564,7 +564,9 @@ def _ensure_embeddable(self:SCBIG, conds:list):
     lost = [g for g in new if g not in e.index]
     if lost: raise PriorError(f"{len(lost)} perturbed genes have no prior embedding, so the model cannot embed them: {lost}",
                               "leave those conditions out, check the symbols (scbig.priors.resolve_symbols), or add the genes to a user embedding table")
-    self.cond_table = pd.concat([self.cond_table, e.loc[new]])
+    e = e.loc[new]
+    if e.shape[1] != self.cond_table.shape[1]: raise PriorError(f"the prior embeddings of {new} are {e.shape[1]} wide, the model's {self.cond_table.shape[1]}", "use the prior_dim and sources the model was fitted with")
+    self.cond_table = pd.concat([self.cond_table, e.set_axis(self.cond_table.columns, axis=1)])   # by position: a loaded table's columns are named as saved
     for fld in self.fields: fld.field.encoder.add_genes(new, e.loc[new].to_numpy(np.float32))
 
 @patch
@@ -675,7 +677,7 @@ def save(self:SCBIG,
              labels=self.labels)
     if self.anchor_map is not None: T.update({f'anchor.{k}': v for k, v in self.anchor_map.items()})
     meta = {'format': FORMAT, 'scbig_version': scbig.__version__, 'config': self.config.to_dict(), 'genes': list(self.genes), 'control': self.control,
-            'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'train_conditions': self.train_conditions,
+            'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'cond_table_columns': list(map(str, self.cond_table.columns)), 'train_conditions': self.train_conditions,
             'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
             'target_rule': self.target_rule, 'target_values': self.target_values, 'unseen_modes': [f.unseen for f in self.fields], 'unseen_scores': self.unseen_scores}
     tmp = p/'tensors.tmp.npz'
@@ -699,7 +701,7 @@ def load(cls:SCBIG,
     c = self.config
     self.genes, self.control = pd.Index(meta['genes']), meta['control']
     self.gene_table = pd.DataFrame(T['gene_table'], index=meta['gene_table_genes'])
-    self.cond_table = pd.DataFrame(T['cond_table'], index=meta['cond_table_genes'])
+    self.cond_table = pd.DataFrame(T['cond_table'], index=meta['cond_table_genes'], columns=meta.get('cond_table_columns'))
     self.labels, self.pool, self.ctrl_mean = T['labels'], T['pool'], T['ctrl_mean']
     self.train_conditions, self.val_conditions, self.train_genes = meta['train_conditions'], meta['val_conditions'], meta['train_genes']
     self.no_prior, self.timings, self.tau_scores = meta['no_prior'], meta['timings'], None
