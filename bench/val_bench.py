@@ -32,6 +32,7 @@ SETTINGS = {  # name -> SCBIG overrides
     'n_flows 3': dict(n_flows=3),
     "generic dropout 0.1, unseen='generic'": dict(flow=dict(generic_dropout=0.1), unseen='generic'),
     'linear anchor': dict(anchor='linear'),
+    'random programs (no GRC)': dict(programs='random'),
 }
 ANCHOR_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)   # an anchored fit is also scored at each of these flow weights (1: the flow alone; 0: the linear model, with the target rule)
 
