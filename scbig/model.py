@@ -697,6 +697,7 @@ def load(cls:SCBIG,
     meta = json.loads((p/'config.json').read_text())
     if meta.get('format') != FORMAT: raise DataError(f"{p/'config.json'} is not a {FORMAT} model (format {meta.get('format')!r})", "save the model again with this version of scbig")
     T = dict(np.load(p/'tensors.npz', allow_pickle=False))
+    if 'anchor' not in meta['config']: meta['config']['anchor'] = None   # saved before the linear anchor existed: it predicts as it did
     self = cls(SCBIGConfig.from_dict(meta['config']))
     c = self.config
     self.genes, self.control = pd.Index(meta['genes']), meta['control']
@@ -708,6 +709,7 @@ def load(cls:SCBIG,
     self.target_rule, self.target_values = meta.get('target_rule'), meta.get('target_values', {})
     self.unseen_scores = meta.get('unseen_scores', [])
     self.anchor_map = {k[7:]: v for k, v in T.items() if k.startswith('anchor.')} if c.anchor else None
+    if c.anchor and set(self.anchor_map) != {'M', 'b'}: raise DataError(f"{p/'tensors.npz'} lacks the linear anchor its config.json asks for (anchor={c.anchor!r})", "save the model again, or set \"anchor\": null in config.json to predict with the flow alone")
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         self.gcae = GCAE(self.labels, self.gene_table if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
