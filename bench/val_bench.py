@@ -63,13 +63,14 @@ def main():
         emb = gene_embeddings(d.perturbed_genes).emb if a.baselines else None
         for fold, s in enumerate(default_splits(d)):
             if fold not in a.folds: continue
+            ref = list(dict.fromkeys([c for c in s.train if c != d.control] + list(s.val)))   # pds_ref's reference: the fold's training and val conditions
             if a.baselines:
                 seen = {g for c in s.train for g in d.condition(c).genes}
                 for bname, b in baselines(emb).items():
                     if bname not in ('mean', 'additive', 'linear'): continue
                     bp = b.fit(d, s).predict(s.val)
                     t = evaluate(bp, observed(d, s.val), 'scbig').table
-                    t['pds_ref'] = pds_ref(bp, d, list(t.index), list(dict.fromkeys([c for c in s.train if c != d.control] + list(s.val))))
+                    t['pds_ref'] = pds_ref(bp, d, list(t.index), ref)
                     t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
                     t['dataset'], t['setting'], t['fold'] = name, f'baseline: {bname}', fold; rows.append(t)
             for setting, over in todo.items():
@@ -83,11 +84,10 @@ def main():
                 if len(fields) > 1: variants.append((f'{setting} (first flow only)', m.target_rule, 1, modes, w0))
                 if m.config.unseen == 'generic': variants.append((f"{setting} (unseen='prior')", m.target_rule, len(fields), ['prior'] * len(fields), w0))
                 if m.anchor_map is not None: variants += [(f'{setting} (flow weight {w:g})', m.target_rule, len(fields), modes, w) for w in ANCHOR_WEIGHTS if w != w0]
-                ref = list(dict.fromkeys([c for c in s.train if c != d.control] + list(s.val)))
                 for label, rule, n_fields, unseen, w in variants:
-                    m.target_rule, m.fields, m.config.anchor_weight = rule, fields[:n_fields], w
+                    m.target_rule, m.fields = rule, fields[:n_fields]
                     for fld, u in zip(fields, unseen): fld.unseen = u
-                    pred = m.predict(s.val, n_cells=300, seed=a.seed)
+                    pred = m.predict(s.val, n_cells=300, seed=a.seed, anchor_weight=w)
                     t = evaluate(pred, observed(d, s.val), 'scbig').table
                     t['pds_ref'] = pds_ref(pred, d, list(t.index), ref)
                     t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]

@@ -567,19 +567,18 @@ def _ensure_embeddable(self:SCBIG, conds:list):
     e = e.loc[new]
     if e.shape[1] != self.cond_table.shape[1]: raise PriorError(f"the prior embeddings of {new} are {e.shape[1]} wide, the model's {self.cond_table.shape[1]}", "use the prior_dim and sources the model was fitted with")
     self.cond_table = pd.concat([self.cond_table, e.set_axis(self.cond_table.columns, axis=1)])   # by position: a loaded table's columns are named as saved
-    for fld in self.fields: fld.field.encoder.add_genes(new, e.loc[new].to_numpy(np.float32))
+    for fld in self.fields: fld.field.encoder.add_genes(new, e.to_numpy(np.float32))
 
 @patch
 def anchor_delta(self:SCBIG, cond:str) -> np.ndarray|None:
     "(G,) the linear anchor's predicted mean change of `cond` (b + M p, p the sum of its genes' prior embeddings), or None without an anchor."
-    if getattr(self, 'anchor_map', None) is None: return None
+    if self.anchor_map is None: return None
     p = self.cond_table.loc[list(parse_condition(cond, control=self.control).genes)].to_numpy(np.float32).astype(np.float64).sum(0)   # float32: as saved
     return self.anchor_map['b'] + self.anchor_map['M'] @ p
 
 @patch
-def _anchored(self:SCBIG, X:np.ndarray, src_mean:np.ndarray, cond:str) -> np.ndarray:
+def _anchored(self:SCBIG, X:np.ndarray, src_mean:np.ndarray, cond:str, w:float) -> np.ndarray:
     "The flow's cells `X` of `cond`, their mean moved to src_mean + w·δ_flow + (1 − w)·δ_linear (floored at 0; `match_mean`); w = 1: `X` unchanged."
-    w = self.config.anchor_weight
     if w >= 1: return X
     target = src_mean + w * (X.mean(0) - src_mean) + (1 - w) * self.anchor_delta(cond)
     return match_mean(X, np.maximum(target, 0))
@@ -592,9 +591,12 @@ def predict(self:SCBIG,
             seed:int=0, # Seed of the choice of source cells
             with_control:bool=True, # Also return the source control cells, labelled as the control (cell-eval reads c̄̂ from them)
             match:bool=True, # Scale the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
+            anchor_weight:float|None=None, # With a linear anchor: the flow's share of each mean change (default: config.anchor_weight; 1: the flow alone)
            ) -> ad.AnnData:
     "Predicted cells: an AnnData (conditions x n_cells [+ control], G) with `obs['condition']` and provenance in `uns['scbig']`."
     self._check_fitted()
+    w = self.config.anchor_weight if anchor_weight is None else float(anchor_weight)
+    if not 0 <= w <= 1: raise ConfigError(f"anchor_weight={anchor_weight}", "use a flow weight between 0 and 1")
     conds = [format_condition(c, control=self.control) for c in ([conditions] if isinstance(conditions, str) else conditions)]
     conds = list(dict.fromkeys(k for k in conds if k != self.control))
     self._ensure_embeddable(conds)
@@ -615,7 +617,7 @@ def predict(self:SCBIG,
     col, rule, set_genes = {g: j for j, g in enumerate(self.genes)}, self.target_rule, []
     for c in conds:
         b = self._move(src, None, c)
-        if self.anchor_map is not None: b = self._anchored(b, src.mean(0), c)
+        if self.anchor_map is not None: b = self._anchored(b, src.mean(0), c, w)
         if rule:                                          # the direct effect on each measured target (see target_rule)
             for g in parse_condition(c).genes:
                 if g in col:
@@ -628,7 +630,7 @@ def predict(self:SCBIG,
     out = ad.AnnData(X.astype(np.float32), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
     fc = self.config.flow
     out.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {self.config.anchor_weight:g}' if getattr(self, 'anchor_map', None) is not None else 'none', 'tau': float(self.field.tau),
+                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'tau': float(self.field.tau),
                         'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
                         'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
     return out
