@@ -7,7 +7,8 @@ For each dataset (from $SCBIG_DATA_DIR, or the cache): the k folds of its defaul
 conditions for a dataset with pairs, unseen single genes otherwise), scBIG with each seed, the ablations
 of scbig.benchmark.ABLATIONS (first seed only; for the datasets named by --ablations; --departures adds
 scbig.benchmark.DEPARTURES, the released code's choices where scbig departs), every baseline and
-the split-half ceiling, scored under the 'scbig' and 'cell_eval' profiles. Writes metrics.csv, summary.csv,
+the split-half ceiling, scored under the 'scbig' and 'cell_eval' profiles. Each scBIG fit is also scored by its
+flow alone (no anchor, gain 1), at gain 1, and at the gain its val L1 rank alone would pick (no MSE bound). Writes metrics.csv, summary.csv,
 targets.csv, run.json, report.md and report.html to OUT/<dataset>/ and prints the target table.
 Targets (issue 6): beat every baseline on scbig:r_all (Pearson delta), scbig:pds and
 cell_eval:discrimination_score_l1, and close at least half the gap from the best baseline to the ceiling.

@@ -19,7 +19,7 @@ from .data import PerturbData, Split
 from .priors import gene_embeddings, PriorWarning
 from .baselines import baselines as make_baselines
 from .metrics import evaluate, observed, ceiling, plot_metric
-from .model import SCBIG, preset
+from .model import SCBIG, preset, choose_gain
 
 # %% auto #0
 __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'REPORT_SECTIONS', 'default_splits', 'BenchmarkResult',
@@ -162,12 +162,15 @@ def run_benchmark(data:PerturbData, # The dataset
                 warnings.simplefilter('ignore', PriorWarning)
                 m = SCBIG(cfg).fit(data, sp)
             add(name, seed, m.predict(sp.test, n_cells=n_cells, seed=seed))
-            if m.anchor_map is not None and m.config.anchor_weight < 1:          # the same fit without its linear anchor: the flow alone
-                add(f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)', seed, m.predict(sp.test, n_cells=n_cells, seed=seed, anchor_weight=1.0))
+            if m.anchor_map is not None and m.config.anchor_weight < 1:          # the same fit without its linear anchor (nor gain): the flow alone
+                add(f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)', seed, m.predict(sp.test, n_cells=n_cells, seed=seed, anchor_weight=1.0, gain=1.0))
+            if name == 'scbig' and m.gain_scores:                                 # the same fit at other gains: 1 (none), and the one the val L1 rank alone picks
+                for label, g in [('scbig gain 1', 1.0), ('scbig gain by val L1 rank alone', choose_gain(m.gain_scores, bound_mse=False))]:
+                    add(label, seed, m.predict(sp.test, n_cells=n_cells, seed=seed, gain=g))   # (also where g is the model's own: every fold has each variant)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
             if name not in res.curves: res.curves[name] = _fit_curves(m)
             if name == 'scbig' and not res.programs: res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
-            log(f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s")
+            log(f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}")
         if with_baselines:
             for name, b in make_baselines(emb).items(): add(name, seeds[0], b.fit(data, sp).predict(sp.test))
         if with_ceiling:

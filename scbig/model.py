@@ -28,7 +28,7 @@ from .train import Learner, TrainConfig, Callback, TrainingError
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'FieldEnsemble',
-           'target_rule', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB']
+           'target_rule', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB', 'choose_gain']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
@@ -50,6 +50,8 @@ class SCBIGConfig:
     target_effect:bool=True # Set each measured target's own transcript by `target_rule` at prediction (when the training singles measure at least 3 targets; else nothing changes)
     anchor:str|None='linear' # Anchor each condition's predicted mean change to a linear model: 'linear' (Ahlmann-Eltze's, fitted in `fit` on the same training conditions with the prior gene embeddings as its perturbation embedding; the default, chosen on val) or None (the flow alone, as released); see 'Anchoring to the linear model' above
     anchor_weight:float=0.5 # With an anchor: the flow's share w of the predicted mean change, w·δ_flow + (1 − w)·δ_linear (the cells keep the flow's spread around that mean: `match_mean`)
+    gain:float|str='auto' # Scale of every predicted mean change (after the anchor, before the floor at zero and the target rule): a number > 0, or 'auto': among the gains of `gain_grid` whose val mean squared error is no higher than at gain 1, the one whose val changes rank best by L1 distance among the real changes (`choose_gain`; 1 without val conditions); see 'The scale of predicted changes' below
+    gain_grid:tuple=(1.0, 1.25, 1.5, 2.0) # Gains scored by fit on the val conditions (`gain_scores`, whatever `gain` is); must hold 1
     decode:str='residual' # Predicted cells: 'residual' x0 + D(z1) - D(z0) (keeps each control cell's own detail) or 'direct' D(z1)
     ae_steps:int=1500 # Autoencoder pretraining steps
     ae_lr:float=2e-3 # ... learning rate (4e-3 stalls for some seeds: bench/ae_bench.py)
@@ -73,10 +75,11 @@ class SCBIGConfig:
         if isinstance(self.flow, dict): self.flow = FlowConfig(**self.flow)
         if isinstance(self.align, dict): self.align = AlignConfig(**self.align)
         self.tau_grid = tuple(float(t) for t in self.tau_grid)                    # a JSON list back to a tuple
+        self.gain_grid = tuple(sorted(float(g) for g in self.gain_grid))
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
                   (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto'), "unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto')"), (self.unseen not in ('generic', 'auto') or self.flow.generic_dropout > 0, "flow=dict(generic_dropout > 0) for unseen='generic' or 'auto' (it trains the generic vector)"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
-                  (self.n_flows >= 1, 'n_flows >= 1'), (self.anchor in (None, 'linear'), "anchor in (None, 'linear')"), (0 <= self.anchor_weight <= 1, '0 <= anchor_weight <= 1'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
+                  (self.n_flows >= 1, 'n_flows >= 1'), (self.anchor in (None, 'linear'), "anchor in (None, 'linear')"), (0 <= self.anchor_weight <= 1, '0 <= anchor_weight <= 1'), (self.gain == 'auto' or (isinstance(self.gain, (int, float)) and not isinstance(self.gain, bool) and self.gain > 0), "gain > 0 or 'auto'"), (1.0 in self.gain_grid and min(self.gain_grid) > 0, 'gain_grid of positive gains, 1 among them'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
         bad = [m for ok, m in checks if not ok]
         if bad: raise ConfigError(f"SCBIGConfig settings out of range: need {bad}", "fix those settings (see SCBIGConfig's documentation)")
 
@@ -490,8 +493,10 @@ def fit(self:SCBIG,
         self.anchor_map = {'M': (lin.G @ lin.W).astype(np.float32), 'b': lin.b.astype(np.float32)}
     self.align_log = pd.DataFrame(f.align_log)
     self.timings['flow'] = time.perf_counter() - t0
+    self.fitted, self.gain = True, 1.0
+    self.gain_scores = self._gain_scores(data, val) if val else []  # 7. the scale of the predicted changes, on the val conditions
+    self.gain = choose_gain(self.gain_scores) if c.gain == 'auto' else float(c.gain)
     self.timings['total'] = time.perf_counter() - t_start
-    self.fitted = True
     return self
 
 @patch
@@ -577,11 +582,41 @@ def anchor_delta(self:SCBIG, cond:str) -> np.ndarray|None:
     return self.anchor_map['b'] + self.anchor_map['M'] @ p
 
 @patch
-def _anchored(self:SCBIG, X:np.ndarray, src_mean:np.ndarray, cond:str, w:float) -> np.ndarray:
-    "The flow's cells `X` of `cond`, their mean moved to src_mean + w·δ_flow + (1 − w)·δ_linear (floored at 0; `match_mean`); w = 1: `X` unchanged."
-    if w >= 1: return X
-    target = src_mean + w * (X.mean(0) - src_mean) + (1 - w) * self.anchor_delta(cond)
-    return match_mean(X, np.maximum(target, 0))
+def _moved_mean(self:SCBIG, X:np.ndarray, src_mean:np.ndarray, cond:str, w:float, g:float) -> np.ndarray:
+    "The flow's cells `X` of `cond`, their mean moved to src_mean + g·(w·δ_flow + (1 − w)·δ_linear) (floored at 0; `match_mean`); no anchor or w = 1, and g = 1: `X` unchanged."
+    anchored = self.anchor_map is not None and w < 1
+    if not anchored and g == 1: return X
+    d = X.mean(0) - src_mean
+    if anchored: d = w * d + (1 - w) * self.anchor_delta(cond)
+    return match_mean(X, np.maximum(src_mean + g * d, 0))
+
+def choose_gain(scores:list, # `SCBIG.gain_scores`: one {'gain', 'l1_rank', 'mse'} per gain
+                bound_mse:bool=True, # Only gains whose val MSE is no higher than gain 1's (False: the L1 rank alone)
+               ) -> float:
+    "The gain with the best val L1 rank score (ties: the smaller gain), among those that do not raise the val MSE over gain 1's; 1 without scores."
+    if not scores: return 1.0
+    at1 = next(s['mse'] for s in scores if s['gain'] == 1.0)
+    ok = [s for s in scores if not bound_mse or s['mse'] <= at1]
+    return max(ok, key=lambda s: (s['l1_rank'], -s['gain']))['gain']
+
+@patch
+def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
+    "For each gain of `gain_grid`: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of the training and val conditions, the condition's own genes left out: 1 − r/N) and mean squared error of the change."
+    ref = list(dict.fromkeys([t for t in self.train_conditions if t != self.control] + list(val)))
+    real = data.delta(ref)
+    out = []
+    for g in self.config.gain_grid:
+        p = self.predict(val, n_cells=self.config.val_cells, seed=self.config.seed, gain=g)
+        X, cond = np.asarray(p.X, dtype=np.float64), p.obs.condition.to_numpy()
+        ctrl, ranks, errs = X[cond == self.control].mean(0), [], []
+        for v in val:
+            keep = ~np.asarray(self.genes.isin(list(parse_condition(v, control=self.control).genes)))
+            d = X[cond == v].mean(0) - ctrl
+            dist = np.abs(real.to_numpy()[:, keep] - d[keep]).sum(1)
+            ranks.append(1 - int(np.flatnonzero(np.argsort(dist, kind='stable') == ref.index(v))[0]) / len(ref))
+            errs.append(float(np.mean((d[keep] - real.loc[v].to_numpy()[keep]) ** 2)))
+        out.append({'gain': float(g), 'l1_rank': float(np.mean(ranks)), 'mse': float(np.mean(errs))})
+    return out
 
 @patch
 def predict(self:SCBIG,
@@ -592,11 +627,14 @@ def predict(self:SCBIG,
             with_control:bool=True, # Also return the source control cells, labelled as the control (cell-eval reads c̄̂ from them)
             match:bool=True, # Scale the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
             anchor_weight:float|None=None, # With a linear anchor: the flow's share of each mean change (default: config.anchor_weight; 1: the flow alone)
+            gain:float|None=None, # Scale of each predicted mean change (default: the model's `gain`, config.gain or the one fit chose; 1: as predicted)
            ) -> ad.AnnData:
     "Predicted cells: an AnnData (conditions x n_cells [+ control], G) with `obs['condition']` and provenance in `uns['scbig']`."
     self._check_fitted()
     w = self.config.anchor_weight if anchor_weight is None else float(anchor_weight)
     if not 0 <= w <= 1: raise ConfigError(f"anchor_weight={anchor_weight}", "use a flow weight between 0 and 1")
+    scale = self.gain if gain is None else float(gain)
+    if not scale > 0: raise ConfigError(f"gain={gain}", "use a gain > 0 (1: the predicted changes as they are)")
     conds = [format_condition(c, control=self.control) for c in ([conditions] if isinstance(conditions, str) else conditions)]
     conds = list(dict.fromkeys(k for k in conds if k != self.control))
     self._ensure_embeddable(conds)
@@ -617,7 +655,7 @@ def predict(self:SCBIG,
     col, rule, set_genes = {g: j for j, g in enumerate(self.genes)}, self.target_rule, []
     for c in conds:
         b = self._move(src, None, c)
-        if self.anchor_map is not None: b = self._anchored(b, src.mean(0), c, w)
+        b = self._moved_mean(b, src.mean(0), c, w, scale)
         if rule:                                          # the direct effect on each measured target (see target_rule)
             for g in parse_condition(c).genes:
                 if g in col:
@@ -630,7 +668,7 @@ def predict(self:SCBIG,
     out = ad.AnnData(X.astype(np.float32), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
     fc = self.config.flow
     out.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'tau': float(self.field.tau),
+                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
                         'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
                         'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
     return out
@@ -681,7 +719,8 @@ def save(self:SCBIG,
     meta = {'format': FORMAT, 'scbig_version': scbig.__version__, 'config': self.config.to_dict(), 'genes': list(self.genes), 'control': self.control,
             'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'cond_table_columns': list(map(str, self.cond_table.columns)), 'train_conditions': self.train_conditions,
             'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
-            'target_rule': self.target_rule, 'target_values': self.target_values, 'unseen_modes': [f.unseen for f in self.fields], 'unseen_scores': self.unseen_scores}
+            'target_rule': self.target_rule, 'target_values': self.target_values, 'unseen_modes': [f.unseen for f in self.fields], 'unseen_scores': self.unseen_scores,
+            'gain': self.gain, 'gain_scores': self.gain_scores}
     tmp = p/'tensors.tmp.npz'
     np.savez(tmp, **T); tmp.replace(p/'tensors.npz')
     (p/'config.json').write_text(json.dumps(meta, indent=1))
@@ -710,6 +749,7 @@ def load(cls:SCBIG,
     self.no_prior, self.timings, self.tau_scores = meta['no_prior'], meta['timings'], None
     self.target_rule, self.target_values = meta.get('target_rule'), meta.get('target_values', {})
     self.unseen_scores = meta.get('unseen_scores', [])
+    self.gain, self.gain_scores = float(meta.get('gain', 1.0)), meta.get('gain_scores', [])   # saved before the gain existed: 1, as it predicted
     self.anchor_map = {k[7:]: v for k, v in T.items() if k.startswith('anchor.')} if c.anchor else None
     if c.anchor and set(self.anchor_map) != {'M', 'b'}: raise DataError(f"{p/'tensors.npz'} lacks the linear anchor its config.json asks for (anchor={c.anchor!r})", "save the model again, or set \"anchor\": null in config.json to predict with the flow alone")
     with warnings.catch_warnings():
