@@ -1,12 +1,13 @@
 """The predicted mean changes of scBIG's val conditions, taken apart: the flow alone with and without the floor at
 zero, the linear anchor, their mix, and the mix at other gains (VAL conditions only, never the test ones).
 
-Usage: python bench/val_changes.py [--datasets norman19_subset papalexi2021] [--seed 0] [--out bench/results]
+Usage: python bench/val_changes.py [--datasets norman19_subset papalexi2021] [--seed 0] [--cache DIR]
 
 For each dataset and fold of its default split: one scBIG fit (cpu preset), its val conditions predicted by the
 flow alone (anchor weight 1, gain 1: the cells as the flow makes them), and the linear anchor's change
-(`anchor_delta`). The changes (and the real ones of the fold's training and val conditions) are saved to
-OUT/val_changes_<dataset>_s<seed>.npz, and reused from there when it exists (delete it to fit again). Then each
+(`anchor_delta`). The changes (and the real ones of the fold's training and val conditions) are cached in
+CACHE/val_changes_<dataset>_s<seed>.npz (default ~/.cache/scbig/val_changes, outside the repository), and reused
+from there when it exists (delete it to fit again). Then each
 way of combining them is scored on the val conditions: Pearson delta over all genes (r_all), the L1 rank score
 among the real changes of the fold's training and val conditions (pds_ref, the condition's genes left out) and the
 mean squared error of the change (mse, same genes); mean over all val conditions of the five folds.
@@ -50,10 +51,11 @@ def candidates(flow, lin, ctrl) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--datasets', nargs='+', default=['norman19_subset', 'papalexi2021'])
-    ap.add_argument('--seed', type=int, default=0); ap.add_argument('--out', default='bench/results')
+    ap.add_argument('--seed', type=int, default=0); ap.add_argument('--cache', default=str(Path.home()/'.cache'/'scbig'/'val_changes'))
     a = ap.parse_args(); warnings.simplefilter('ignore')
     for name in a.datasets:
-        Z = changes(name, a.seed, Path(a.out)/f'val_changes_{name}_s{a.seed}.npz')
+        Path(a.cache).mkdir(parents=True, exist_ok=True)
+        Z = changes(name, a.seed, Path(a.cache)/f'val_changes_{name}_s{a.seed}.npz')
         genes, rows = Z['genes'].astype(str), []
         for fold in range(5):
             if f'{fold}/val' not in Z: continue

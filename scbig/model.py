@@ -603,7 +603,7 @@ def choose_gain(scores:list, # `SCBIG.gain_scores`: one {'gain', 'l1_rank', 'mse
 def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
     "For each gain of `gain_grid`: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of the training and val conditions, the condition's own genes left out: 1 − r/N) and mean squared error of the change."
     ref = list(dict.fromkeys([t for t in self.train_conditions if t != self.control] + list(val)))
-    real = data.delta(ref)
+    real = data.delta(ref).to_numpy()
     out = []
     for g in self.config.gain_grid:
         p = self.predict(val, n_cells=self.config.val_cells, seed=self.config.seed, gain=g)
@@ -612,9 +612,9 @@ def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
         for v in val:
             keep = ~np.asarray(self.genes.isin(list(parse_condition(v, control=self.control).genes)))
             d = X[cond == v].mean(0) - ctrl
-            dist = np.abs(real.to_numpy()[:, keep] - d[keep]).sum(1)
+            dist = np.abs(real[:, keep] - d[keep]).sum(1)
             ranks.append(1 - int(np.flatnonzero(np.argsort(dist, kind='stable') == ref.index(v))[0]) / len(ref))
-            errs.append(float(np.mean((d[keep] - real.loc[v].to_numpy()[keep]) ** 2)))
+            errs.append(float(np.mean((d[keep] - real[ref.index(v)][keep]) ** 2)))
         out.append({'gain': float(g), 'l1_rank': float(np.mean(ranks)), 'mse': float(np.mean(errs))})
     return out
 
