@@ -604,9 +604,8 @@ def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
     "For each gain of `gain_grid`: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of the training and val conditions, the condition's own genes left out: 1 − r/N) and mean squared error of the change."
     ref = list(dict.fromkeys([t for t in self.train_conditions if t != self.control] + list(val)))
     real = data.delta(ref).to_numpy()
-    out = []
-    for g in self.config.gain_grid:
-        p = self.predict(val, n_cells=self.config.val_cells, seed=self.config.seed, gain=g)
+    out, preds = [], self.predict_variants(val, {g: dict(gain=g) for g in self.config.gain_grid}, n_cells=self.config.val_cells, seed=self.config.seed)
+    for g, p in preds.items():
         X, cond = np.asarray(p.X, dtype=np.float64), p.obs.condition.to_numpy()
         ctrl, ranks, errs = X[cond == self.control].mean(0), [], []
         for v in val:
@@ -630,11 +629,30 @@ def predict(self:SCBIG,
             gain:float|None=None, # Scale of each predicted mean change (default: the model's `gain`, config.gain or the one fit chose; 1: as predicted)
            ) -> ad.AnnData:
     "Predicted cells: an AnnData (conditions x n_cells [+ control], G) with `obs['condition']` and provenance in `uns['scbig']`."
+    return self.predict_variants(conditions, {'': dict(anchor_weight=anchor_weight, gain=gain)}, n_cells=n_cells, control_cells=control_cells,
+                                 seed=seed, with_control=with_control, match=match)['']
+
+@patch
+def predict_variants(self:SCBIG,
+                     conditions, # Conditions to predict, as for `predict`
+                     variants:dict, # {name: dict(anchor_weight=..., gain=...)}; a missing or None value: the model's default, as in `predict`
+                     n_cells:int|None=None, # As for `predict`
+                     control_cells=None, # ...
+                     seed:int=0, # ...
+                     with_control:bool=True, # ...
+                     match:bool=True, # ...
+                    ) -> dict:
+    "{name: predicted cells} for several anchor weights and gains from one pass of the ODE; each AnnData is the one `predict(..., **variants[name])` returns."
     self._check_fitted()
-    w = self.config.anchor_weight if anchor_weight is None else float(anchor_weight)
-    if not 0 <= w <= 1: raise ConfigError(f"anchor_weight={anchor_weight}", "use a flow weight between 0 and 1")
-    scale = self.gain if gain is None else float(gain)
-    if not scale > 0: raise ConfigError(f"gain={gain}", "use a gain > 0 (1: the predicted changes as they are)")
+    if not isinstance(variants, dict) or not variants or any(not isinstance(v, dict) or set(v) - {'anchor_weight', 'gain'} for v in variants.values()):
+        raise ConfigError(f"variants={variants!r}", "pass a non-empty {name: dict(anchor_weight=..., gain=...)}")
+    settings = {}
+    for name, v in variants.items():
+        w = self.config.anchor_weight if v.get('anchor_weight') is None else float(v['anchor_weight'])
+        if not 0 <= w <= 1: raise ConfigError(f"anchor_weight={v['anchor_weight']}", "use a flow weight between 0 and 1")
+        scale = self.gain if v.get('gain') is None else float(v['gain'])
+        if not scale > 0: raise ConfigError(f"gain={v['gain']}", "use a gain > 0 (1: the predicted changes as they are)")
+        settings[name] = (w, scale)
     conds = [format_condition(c, control=self.control) for c in ([conditions] if isinstance(conditions, str) else conditions)]
     conds = list(dict.fromkeys(k for k in conds if k != self.control))
     self._ensure_embeddable(conds)
@@ -649,28 +667,30 @@ def predict(self:SCBIG,
         if X0.ndim != 2 or X0.shape[1] != len(self.genes) or not len(X0): raise DataError(f"control_cells has shape {X0.shape}, expected (cells, {len(self.genes)})", "pass control cells over the model's genes")
         X0, source = X0.astype(np.float32), f'{len(X0)} control cells given to predict'
     rng = np.random.default_rng(seed)
-    blocks, labels = [], []
     src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and for the control block
     if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
-    col, rule, set_genes = {g: j for j, g in enumerate(self.genes)}, self.target_rule, []
-    for c in conds:
-        b = self._move(src, None, c)
-        b = self._moved_mean(b, src.mean(0), c, w, scale)
-        if rule:                                          # the direct effect on each measured target (see target_rule)
-            for g in parse_condition(c).genes:
-                if g in col:
-                    set_target_level(b, col[g], float(src[:, col[g]].mean()), rule['kind'], self.target_values.get(g, rule['value'])); set_genes.append(g)
-        blocks.append(b); labels += [c] * n
-    if with_control:
-        blocks.append(src); labels += [self.control] * n
-    X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
-    obs = pd.DataFrame({'condition': pd.Categorical(labels)}, index=[f'scbig:{i}' for i in range(len(labels))])
-    out = ad.AnnData(X.astype(np.float32), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
-    fc = self.config.flow
-    out.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                        'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
-                        'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
-                        'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
+    moved = {c: self._move(src, None, c) for c in conds}  # the ODE, once per condition whatever the variants
+    col, rule, fc = {g: j for j, g in enumerate(self.genes)}, self.target_rule, self.config.flow
+    obs = pd.DataFrame({'condition': pd.Categorical([c for c in conds for _ in range(n)] + [self.control] * n * with_control)})
+    obs.index = [f'scbig:{i}' for i in range(len(obs))]
+    out = {}
+    for name, (w, scale) in settings.items():
+        blocks, set_genes = [], []
+        for c in conds:
+            b = self._moved_mean(moved[c].copy(), src.mean(0), c, w, scale)
+            if rule:                                          # the direct effect on each measured target (see target_rule)
+                for g in parse_condition(c).genes:
+                    if g in col:
+                        set_target_level(b, col[g], float(src[:, col[g]].mean()), rule['kind'], self.target_values.get(g, rule['value'])); set_genes.append(g)
+            blocks.append(b)
+        if with_control: blocks.append(src)
+        X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
+        p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
+        p.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
+                          'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
+                          'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
+                          'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
+        out[name] = p
     return out
 
 @patch
