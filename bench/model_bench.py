@@ -1,11 +1,11 @@
 """scBIG against every baseline and the split-half ceiling on the real datasets: the results tables.
 
 Usage: python bench/model_bench.py [--datasets norman19_subset papalexi2021] [--seeds 0 1 2] [--folds 5]
-                                   [--preset cpu] [--ablations norman19_subset] [--out bench/results]
+                                   [--preset cpu] [--ablations norman19_subset] [--ablation-seeds 0 1 2] [--out bench/results]
 
 For each dataset (from $SCBIG_DATA_DIR, or the cache): the k folds of its default split (k-fold over
 conditions for a dataset with pairs, unseen single genes otherwise), scBIG with each seed, the ablations
-of scbig.benchmark.ABLATIONS (first seed only; for the datasets named by --ablations; --departures adds
+of scbig.benchmark.ABLATIONS (the first seed only, or --ablation-seeds; for the datasets named by --ablations; --departures adds
 scbig.benchmark.DEPARTURES, the released code's choices where scbig departs), every baseline and
 the split-half ceiling, scored under the 'scbig' and 'cell_eval' profiles. Each scBIG fit is also scored by its
 flow alone (no anchor, gain 1), at gain 1, and at the gain its val L1 rank alone would pick (no MSE bound). Writes metrics.csv, summary.csv,
@@ -28,6 +28,7 @@ def main():
     ap.add_argument('--preset', default='cpu')
     ap.add_argument('--ablations', nargs='*', default=['norman19_subset'], help='datasets on which to run the ablations')
     ap.add_argument('--departures', action='store_true', help="also undo each of scbig's departures from the released code (more fits)")
+    ap.add_argument('--ablation-seeds', type=int, nargs='+', default=None, help='seeds of the ablations (default: the first of --seeds)')
     ap.add_argument('--only', nargs='*', default=None, help='run only these ablations (names in ABLATIONS) and not scBIG itself, for splitting the work over processes')
     ap.add_argument('--tag', default='', help='suffix of the output folder (OUT/<dataset><tag>)')
     ap.add_argument('--out', default='bench/results')
@@ -38,7 +39,7 @@ def main():
         t0 = time.perf_counter()
         abl = {**ABLATIONS, **(DEPARTURES if a.departures else {})} if name in a.ablations else {}
         if a.only is not None: abl = {k: v for k, v in abl.items() if k in a.only}
-        res = run_benchmark(data, default_splits(data, n_folds=a.folds), seeds=a.seeds, preset_name=a.preset, ablations=abl or None, with_main=a.only is None,
+        res = run_benchmark(data, default_splits(data, n_folds=a.folds), seeds=a.seeds, preset_name=a.preset, ablations=abl or None, ablation_seeds=a.ablation_seeds, with_main=a.only is None,
                             with_baselines=a.only is None, with_ceiling=a.only is None,
                             log=lambda m: print(f'[{name}] {m}', flush=True))
         paths = write_report(res, Path(a.out)/f'{name}{a.tag}', command=cmd)

@@ -126,7 +126,8 @@ def run_benchmark(data:PerturbData, # The dataset
                   seeds=(0, 1, 2), # scBIG seeds (the baselines are deterministic: run once)
                   preset_name:str='cpu', # scBIG preset
                   overrides:dict|None=None, # scBIG settings changed from the preset
-                  ablations:dict|None=None, # Extra scBIG variants: name -> overrides (e.g. ABLATIONS), run with the first seed only
+                  ablations:dict|None=None, # Extra scBIG variants: name -> overrides (e.g. ABLATIONS), run with `ablation_seeds`
+                  ablation_seeds=None, # Seeds of the ablations (None: the first of `seeds` only)
                   profiles=('scbig', 'cell_eval'), # Metric profiles
                   with_baselines:bool=True, # Run every baseline of `scbig.baselines`
                   with_ceiling:bool=True, # The split-half ceiling
@@ -143,7 +144,7 @@ def run_benchmark(data:PerturbData, # The dataset
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         emb = gene_embeddings(data.perturbed_genes).emb
-    variants = ([('scbig', s, overrides) for s in seeds] if with_main else []) + [(f'scbig {name}', seeds[0], {**overrides, **o}) for name, o in (ablations or {}).items()]
+    variants = ([('scbig', s, overrides) for s in seeds] if with_main else []) + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items() for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))]
     t_all = time.perf_counter()
     for f, sp in enumerate(splits):
         real = observed(data, sp.test)
@@ -164,8 +165,9 @@ def run_benchmark(data:PerturbData, # The dataset
             ways = {name: {}}                                                      # the fit as configured, and the same fit's variants (one ODE pass for all)
             if m.anchor_map is not None and m.config.anchor_weight < 1:          # without its linear anchor (nor gain): the flow alone
                 ways[f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)'] = dict(anchor_weight=1.0, gain=1.0)
-            if name == 'scbig' and m.gain_scores:                                 # at other gains: 1 (none), and the one the val L1 rank alone picks
-                ways |= {'scbig gain 1': dict(gain=1.0), 'scbig gain by val L1 rank alone': dict(gain=choose_gain(m.gain_scores, bound_mse=False))}   # (also where the gain is the model's own: every fold has each variant)
+            if m.gain_scores: ways[f'{name} gain 1'] = dict(gain=1.0)             # at gain 1 (none; also where that is the model's own: every fold has each variant)
+            if name == 'scbig' and m.gain_scores:                                 # and at the gain the val L1 rank alone picks
+                ways['scbig gain by val L1 rank alone'] = dict(gain=choose_gain(m.gain_scores, bound_mse=False))
             for label, pred in m.predict_variants(sp.test, ways, n_cells=n_cells, seed=seed).items(): add(label, seed, pred)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
             if name not in res.curves: res.curves[name] = _fit_curves(m)
@@ -183,7 +185,7 @@ def run_benchmark(data:PerturbData, # The dataset
     res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells'] + [c for c in rows[0].columns if ':' in c]]
     res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'), 'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
                 'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds, 'preset': preset_name, 'overrides': overrides,
-                'ablations': {k: v for k, v in (ablations or {}).items()}, 'profiles': list(profiles), 'n_cells_predicted': n_cells, 'ceiling_repeats': ceiling_repeats,
+                'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': n_cells, 'ceiling_repeats': ceiling_repeats,
                 'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
                 'conventions': {p: evaluate(*_tiny_pair(data, splits[0]), p, skip=['pearson_edistance'] if p == 'cell_eval' else ()).describe() for p in profiles}}
     return res
@@ -261,7 +263,7 @@ def write_report(res:BenchmarkResult, # A `run_benchmark` result
     conv = '\n\n'.join(f"**{p}**\n\n```\n{t}\n```" for p, t in i['conventions'].items())
     md = [f"# scbig benchmark: {i['dataset']}", '', '## Run', '',
           f"- command: `{command or 'run_benchmark(...)'}`", f"- data: {i['n_cells']:,} cells x {i['n_genes']:,} genes; split: {i['split']}",
-          f"- scBIG: preset `{i['preset']}`, overrides {i['overrides'] or 'none'}, seeds {i['seeds']}; ablations (first seed): {list(i['ablations']) or 'none'}",
+          f"- scBIG: preset `{i['preset']}`, overrides {i['overrides'] or 'none'}, seeds {i['seeds']}; ablations (seeds {i.get('ablation_seeds', i['seeds'][:1])}): {list(i['ablations']) or 'none'}",
           f"- predicted cells per condition: {i['n_cells_predicted']}; wall time {i['seconds_total']:.0f} s; scbig {i['scbig_version']}", '',
           '## Targets', '', 'scBIG against the best baseline on each target metric (all held-out conditions; mean over seeds). "gap closed" is (scBIG − best baseline) / (ceiling − best baseline); the target is to beat every baseline and close at least half the gap.', '',
           _md_table(tg), '', '## Results', '', 'Mean over held-out conditions (all folds pooled), then mean and standard deviation over seeds; `n` conditions per subgroup. Baselines and the ceiling are deterministic (one run).', '',
