@@ -23,7 +23,7 @@ from .model import SCBIG, preset, choose_gain
 
 # %% auto #0
 __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'REPORT_SECTIONS', 'default_splits', 'BenchmarkResult',
-           'run_benchmark', 'figures', 'write_report', 'results_table']
+           'run_benchmark', 'margins', 'figures', 'write_report', 'results_table']
 
 # %% ../nbs/12_benchmark.ipynb #d0024148
 METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'], 'cell_eval': ['pearson_delta', 'mse', 'discrimination_score_l1', 'overlap_at_N']}
@@ -195,6 +195,33 @@ def _tiny_pair(data, sp):
     real = observed(data, sp.test[:1])
     from scbig.baselines import MeanBaseline
     return MeanBaseline().fit(data, sp).predict(sp.test[:1]), real
+
+# %% ../nbs/12_benchmark.ipynb #b7d0e002
+def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult(pd.read_csv('metrics.csv'), {})`)
+            model:str='scbig', # The method to compare
+            baselines=None, # Methods to compare it with (default: every method but the model's variants and the ceiling)
+            metrics=None, # Metric columns (default: TARGETS)
+            n_boot:int=2000, # Bootstrap draws of the conditions
+            level:float=0.95, # Level of the interval
+            seed:int=0, # Seed of the draws
+           ) -> pd.DataFrame:
+    "The model against each baseline on the same conditions, per condition (the model's value averaged over its seeds): rows (metric, baseline): n, margin, its bootstrap interval over conditions, and the conditions won, tied and lost."
+    if not 0 < level < 1 or n_boot < 1: raise ConfigError(f"level={level}, n_boot={n_boot}", "use 0 < level < 1 and n_boot >= 1")
+    m, rows, rng = res.metrics, [], np.random.default_rng(seed)
+    if model not in set(m.method): raise ConfigError(f"no method {model!r} in the results", f"use one of {sorted(set(m.method))}")
+    base = baselines or [k for k in dict.fromkeys(m.method) if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
+    lo_name, hi_name = f'{level:.0%} low', f'{level:.0%} high'
+    for t in metrics or [t for t in TARGETS if t in m.columns]:
+        own = m[m.method == model].groupby('condition')[t].mean()
+        for b in base:
+            bv = m[(m.method == b) & m[t].notna()].drop_duplicates('condition').set_index('condition')[t]
+            d = (own.reindex(bv.index) - bv).dropna().to_numpy()
+            if not len(d): continue
+            lo, hi = np.quantile(d[rng.integers(0, len(d), (n_boot, len(d)))].mean(1), [(1 - level) / 2, (1 + level) / 2])
+            rows.append({'metric': t, 'baseline': b, 'n': len(d), 'margin': float(d.mean()), lo_name: float(lo), hi_name: float(hi),
+                         'wins': int((d > 0).sum()), 'ties': int((d == 0).sum()), 'losses': int((d < 0).sum())})
+    cols = ['n', 'margin', lo_name, hi_name, 'wins', 'ties', 'losses']
+    return pd.DataFrame(rows).set_index(['metric', 'baseline'])[cols] if rows else pd.DataFrame(columns=cols)
 
 # %% ../nbs/12_benchmark.ipynb #90cb42d5
 def _png(fig) -> str:
