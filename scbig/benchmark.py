@@ -207,7 +207,7 @@ def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult
            ) -> pd.DataFrame:
     "The model against each baseline on the same conditions, per condition (the model's value averaged over its seeds): rows (metric, baseline): n, margin, its bootstrap interval over conditions, and the conditions won, tied and lost."
     if not 0 < level < 1 or n_boot < 1: raise ConfigError(f"level={level}, n_boot={n_boot}", "use 0 < level < 1 and n_boot >= 1")
-    m, rows, rng = res.metrics, [], np.random.default_rng(seed)
+    m, rows = res.metrics, []
     if model not in set(m.method): raise ConfigError(f"no method {model!r} in the results", f"use one of {sorted(set(m.method))}")
     base = baselines or [k for k in dict.fromkeys(m.method) if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
     lo_name, hi_name = f'{level:.0%} low', f'{level:.0%} high'
@@ -217,7 +217,8 @@ def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult
             bv = m[(m.method == b) & m[t].notna()].drop_duplicates('condition').set_index('condition')[t]
             d = (own.reindex(bv.index) - bv).dropna().to_numpy()
             if not len(d): continue
-            lo, hi = np.quantile(d[rng.integers(0, len(d), (n_boot, len(d)))].mean(1), [(1 - level) / 2, (1 + level) / 2])
+            draws = np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))          # the same draws for every pair: an interval does not depend on the others asked for
+            lo, hi = np.quantile(d[draws].mean(1), [(1 - level) / 2, (1 + level) / 2])
             rows.append({'metric': t, 'baseline': b, 'n': len(d), 'margin': float(d.mean()), lo_name: float(lo), hi_name: float(hi),
                          'wins': int((d > 0).sum()), 'ties': int((d == 0).sum()), 'losses': int((d < 0).sum())})
     cols = ['n', 'margin', lo_name, hi_name, 'wins', 'ties', 'losses']
@@ -328,11 +329,13 @@ def results_table(out_dir, # A folder written by `write_report` (e.g. by `scbig 
     t = pd.DataFrame({m: [f"{v:.3f}" + (f" ± {sd:.3f}" if pd.notna(sd) else '') if pd.notna(v) else 'n/a' for v, sd in zip(s[m], s[f'{m} sd'])] for m in metrics if m in s}, index=s.index)
     t.insert(0, 'conditions', s['n'].astype(int))
     tg = pd.read_csv(out/'targets.csv', index_col=0)
+    mg = margins(BenchmarkResult(pd.read_csv(out/'metrics.csv'), {})) if (out/'metrics.csv').is_file() else None   # the margins' bootstrap intervals
+    ci = lambda m, b: f", 95% interval over conditions {mg.loc[(m, b), '95% low']:+.3f} to {mg.loc[(m, b), '95% high']:+.3f}" if mg is not None and (m, b) in mg.index else ''
     lines = ([f"command: {info['command']}"] if info.get('command') else []) + [f"{info['dataset']}: {info['split']}; scBIG preset '{info['preset']}', seeds {info['seeds']}; {subgroup} held-out conditions; "
              f"{info['n_cells_predicted']} predicted cells per condition; wall time {info['seconds_total'] / 60:.1f} min", '', t.to_string(), '']
     lines += [f"{m}: scBIG {r['scbig']:.3f} vs best baseline {r['best baseline']} {r['best baseline value']:.3f}, ceiling {r['ceiling']:.3f}: "
               + ('beats every baseline' if r['beats every baseline'] else 'does NOT beat every baseline') + (f", closes {r['gap closed']:.0%} of the gap" if pd.notna(r['gap closed']) else '')
-              + (f"; on the same conditions as each baseline: {'beats every baseline' if r['beats every baseline, same conditions'] in (True, 'True') else 'does NOT beat every baseline'} (closest: {r['closest baseline, same conditions']}, margin {r['margin, same conditions']:+.3f})" if 'margin, same conditions' in r and pd.notna(r['margin, same conditions']) else '')
+              + (f"; on the same conditions as each baseline: {'beats every baseline' if r['beats every baseline, same conditions'] in (True, 'True') else 'does NOT beat every baseline'} (closest: {r['closest baseline, same conditions']}, margin {r['margin, same conditions']:+.3f}{ci(m, r['closest baseline, same conditions'])})" if 'margin, same conditions' in r and pd.notna(r['margin, same conditions']) else '')
               for m, r in tg.iterrows()]
     lines += ['', "Metrics: scbig profile (Pearson of deltas over all genes, r_all; PDS) and cell_eval profile (discrimination score L1, pearson_delta);",
               "mean over conditions per seed, then mean ± sd over seeds; baselines and the split-half ceiling are deterministic (no sd);",
