@@ -10,6 +10,8 @@ export SCBIG_DATA_DIR ?= $(abspath ../shared/data)
 endif
 # Extra notebook flags to run (e.g. `make test TEST_FLAGS=slow`); tst_flags in pyproject.toml skip them by default.
 TEST_FLAGS ?=
+# pytest-xdist workers for `make test` (each gets one thread for torch/BLAS: tests/conftest.py); 0 runs in one process.
+TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: help install test benchmark docs readme export clean-nbs clean
@@ -33,7 +35,7 @@ $(BIN)/python:
 	$(MAKE) install
 
 test: | $(BIN)/python
-	@SCBIG_TEST_FLAGS="$(TEST_FLAGS)" $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@SCBIG_TEST_FLAGS="$(TEST_FLAGS)" $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as a failure"; exit 1; fi; exit $$rc
 
 # The main job on real data: scBIG and every baseline on the 5 k-fold splits of the Norman subset, report in scbig-benchmark/.

@@ -1,6 +1,7 @@
-import shutil, sys
+import os, shutil, sys
 from pathlib import Path
 import pytest
+from filelock import FileLock   # a dependency of torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))
@@ -14,3 +15,20 @@ def copy_project(dst:Path, *extra) -> Path:
 
 @pytest.fixture
 def project_copy(tmp_path): return copy_project(tmp_path)
+
+# Under `pytest -n N` (pytest-xdist) each worker gets one thread for torch and BLAS, in process and in the
+# subprocesses it starts: N workers on N cores, not N x cores threads fighting for them.
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'): os.environ[var] = '1'
+
+def built_once(tmp_path_factory, name:str, build) -> Path:
+    """The folder `name`, made by `build(folder)` once per test run. Under `pytest -n` the first worker to
+    need it builds it, and the others wait for it and reuse it (pytest-xdist's recipe for session fixtures)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'): base = base.parent    # the folder the workers share
+    d, done = base/name, base/f'{name}.done'
+    with FileLock(str(base/f'{name}.lock')):
+        if not done.exists():
+            shutil.rmtree(d, ignore_errors=True); d.mkdir()
+            build(d); done.touch()
+    return d

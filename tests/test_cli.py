@@ -5,7 +5,7 @@ from pathlib import Path
 import anndata as ad
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, built_once
 
 SCBIG = shutil.which('scbig', path=str(Path(sys.executable).parent)) or 'scbig'
 needs_data = pytest.mark.skipif(not os.environ.get('SCBIG_DATA_DIR'), reason='needs $SCBIG_DATA_DIR (../shared/data)')
@@ -29,12 +29,13 @@ def test_datasets_lists_local_files():
     line = next(l for l in r.stdout.splitlines() if l.startswith('norman19_subset'))
     assert 'local' in line
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')
 def trained(tmp_path_factory):
-    d = tmp_path_factory.mktemp('cli')
-    r = scbig('train', '--data', 'norman19_subset', '--preset', 'tiny', '--out', d/'model')
-    assert r.returncode == 0, r.stderr
-    return d
+    "A folder with a model trained once by `scbig train` (tiny preset), for the tests that predict with it."
+    def build(d):
+        r = scbig('train', '--data', 'norman19_subset', '--preset', 'tiny', '--out', d/'model')
+        assert r.returncode == 0, r.stderr
+    return built_once(tmp_path_factory, 'cli', build)
 
 @needs_data
 def test_train_predict_evaluate(trained):

@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
-from conftest import ROOT, copy_project
+from conftest import ROOT, built_once, copy_project
 
 CFG = get_config(ROOT)
 NOTEBOOKS = sorted(nbglob(CFG.nbs_path, as_path=True))
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')
 def site(tmp_path_factory):
-    "Render the site from a copy of the project (the checkout's _proc/ and _docs/ are left alone)."
+    "Render the site once from a copy of the project (the checkout's _proc/ and _docs/ are left alone)."
     from render_docs import render
-    proj = copy_project(tmp_path_factory.mktemp('site'))
-    cwd = os.getcwd()
-    try: docs = render(proj)
-    finally: os.chdir(cwd)
-    return docs
+    def build(d):
+        cwd = os.getcwd()
+        try: render(copy_project(d))
+        finally: os.chdir(cwd)
+    return built_once(tmp_path_factory, 'site', build)/'_docs'
 
 def _title(nb:Path) -> str:
     md = next(c for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'markdown')
