@@ -12,6 +12,7 @@ endif
 TEST_FLAGS ?=
 # pytest-xdist workers for `make test` (each gets one thread for torch/BLAS: tests/conftest.py); 0 runs in one process.
 TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 PYTEST_ARGS ?=
 
 .PHONY: help install test benchmark docs readme export clean-nbs clean
@@ -35,7 +36,9 @@ $(BIN)/python:
 	$(MAKE) install
 
 test: | $(BIN)/python
-	@SCBIG_TEST_FLAGS="$(TEST_FLAGS)" $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \
+	@if [ -n "$(XDIST)" ] && ! $(BIN)/python -c 'import xdist' 2>/dev/null; then \
+	  echo "make test: pytest-xdist is missing from $(VENV) (made before it joined the dev extra). Fix: make install, or make test TEST_WORKERS=0"; exit 1; fi
+	@SCBIG_TEST_FLAGS="$(TEST_FLAGS)" $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as a failure"; exit 1; fi; exit $$rc
 
 # The main job on real data: scBIG and every baseline on the 5 k-fold splits of the Norman subset, report in scbig-benchmark/.
