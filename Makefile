@@ -10,7 +10,7 @@ export SCBIG_DATA_DIR ?= $(abspath ../shared/data)
 endif
 # Extra notebook flags to run (e.g. `make test TEST_FLAGS=slow`); tst_flags in pyproject.toml skip them by default.
 TEST_FLAGS ?=
-# pytest-xdist workers for `make test` (each gets one thread for torch/BLAS: tests/conftest.py); 0 runs in one process.
+# pytest-xdist workers for `make test` (each runs torch on one thread: tests/conftest.py); 0 runs in one process.
 TEST_WORKERS ?= 2
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 PYTEST_ARGS ?=

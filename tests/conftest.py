@@ -16,8 +16,9 @@ def copy_project(dst:Path, *extra) -> Path:
 @pytest.fixture
 def project_copy(tmp_path): return copy_project(tmp_path)
 
-# Under `pytest -n N` (pytest-xdist) each worker gets one thread for torch and BLAS, in process and in the
-# subprocesses it starts: N workers on N cores, not N x cores threads fighting for them.
+# Under `pytest -n N` (pytest-xdist) each worker runs torch on one thread, and so does every subprocess it
+# starts (BLAS too there): N workers on N cores, not N x cores threads fighting for them. The worker's own
+# numpy BLAS keeps its threads: a pytest plugin has imported numpy before this file is read.
 if os.environ.get('PYTEST_XDIST_WORKER'):
     for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'): os.environ[var] = '1'
 
