@@ -1,1 +1,10 @@
 __version__ = "0.0.1"
+
+# PyPI's unrelated `scbig` 0.1.1 (bipartite-graph embedding) installs the same import package; installed over this
+# one, its files (run_scbig.py, data/, model/, utils/) land in this folder and `scbig.data` would become theirs.
+from pathlib import Path as _Path
+if (_Path(__file__).parent/'run_scbig.py').exists():
+    raise ImportError(f"{_Path(__file__).parent} also holds files of PyPI's unrelated 'scbig' package, which uses the "
+                      "same import name. Fix: pip uninstall -y scbig scbig-perturb, then pip install scbig-perturb "
+                      "(the two cannot share an environment)")
+del _Path

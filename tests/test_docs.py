@@ -84,3 +84,18 @@ def test_screenshots(site):
         ink = (img.mean(axis=-1) < 0.6).mean()        # share of dark (text) pixels
         assert 0.01 < ink < 0.5, f'{png.name}: {ink:.3f} of pixels are dark; the page looks blank or broken'
         print(f'{png}: {png.stat().st_size:,} bytes, {ink:.1%} dark pixels')
+
+def test_redirects_lead_somewhere(site):
+    "Every redirect page (a notebook's Quarto name, e.g. core.html) points at an existing page, never at itself."
+    redirects = {p: re.search(r'url=([^"]+)"', p.read_text()).group(1) for p in site.glob('**/*.html')
+                 if 'http-equiv="refresh"' in p.read_text()}
+    assert any(p.name == 'core.html' for p in redirects), sorted(p.name for p in redirects)
+    for page, target in redirects.items():
+        dest = (page.parent/target).resolve()
+        assert dest != page.resolve() and dest.is_file(), f'{page.relative_to(site)} -> {target}'
+
+def test_redirect_html_never_points_at_itself():
+    from render_docs import redirect_html
+    assert 'url=tutorials/quickstart.html' in redirect_html('tutorials/quickstart.html', 'quickstart.html')
+    assert 'url=00_core.html' in redirect_html('00_core.html', 'core.html')
+    with pytest.raises(ValueError): redirect_html('tutorials/a.html', 'tutorials/a.html')

@@ -26,15 +26,24 @@ def proc_nbs(root:Path=ROOT) -> Path:
     return root/'_proc'
 
 def _output_files(proc:Path) -> dict:
-    "{'00_core.html': 'core.html', ...} from the `output-file` that nbdev writes into each processed notebook."
+    "{'00_core.html': 'core.html', 'tutorials/a.html': 'tutorials/a.html', ...} from the `output-file` that nbdev writes into each processed notebook."
     res = {}
     for nb in proc.glob('**/*.ipynb'):
         cells = json.loads(nb.read_text())['cells']
         fm = ''.join(cells[0]['source']) if cells and cells[0]['cell_type'] == 'raw' else ''
         for line in fm.splitlines():
             if line.startswith('output-file:'):
-                res[str(nb.relative_to(proc).with_suffix('.html'))] = line.split(':', 1)[1].strip()
+                page = nb.relative_to(proc).with_suffix('.html')   # Quarto's output-file is relative to its folder
+                res[str(page)] = str(page.parent/line.split(':', 1)[1].strip())
     return res
+
+def redirect_html(page:str, alias:str) -> str:
+    "A page at `alias` (relative to the site root) that sends the reader to `page`; the link is relative to the alias."
+    target = os.path.relpath(page, os.path.dirname(alias) or '.')
+    if os.path.normpath(os.path.join(os.path.dirname(alias), target)) == os.path.normpath(alias):
+        raise ValueError(f"redirect {alias} -> {page} would point at itself")
+    return (f'<!doctype html><meta http-equiv="refresh" content="0; url={target}">'
+            f'<link rel="canonical" href="{target}"><title>Redirect</title>')
 
 def render(root:Path=ROOT) -> Path:
     "Render the whole site into root/_docs and return it."
@@ -46,8 +55,7 @@ def render(root:Path=ROOT) -> Path:
     shutil.move(str(proc/'_docs'), str(docs))
     for page, alias in _output_files(proc).items():
         if alias != page and not (docs/alias).exists():
-            (docs/alias).write_text(f'<!doctype html><meta http-equiv="refresh" content="0; url={Path(page).name}">'
-                                    f'<link rel="canonical" href="{Path(page).name}"><title>Redirect</title>')
+            (docs/alias).write_text(redirect_html(page, alias))
     return docs
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
