@@ -25,6 +25,7 @@ from .gcae import GCAE, GCAEConfig, fit_gcae
 from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
 from .align import AlignConfig, alignment_loss, pathway_matrix
 from .train import Learner, TrainConfig, Callback, TrainingError
+from .store import write_model_dir, read_model_dir
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'FieldEnsemble',
@@ -726,11 +727,11 @@ FORMAT = 'scbig.model/1'
 
 @patch
 def save(self:SCBIG,
-         path, # Directory to write (created; files in it are replaced)
+         path, # Directory to write (created; its model files are replaced as one unit, other entries are kept)
         ) -> Path:
-    "Write the model as `config.json` (settings, genes, programs, conditions) and `tensors.npz` (weights, tables, control pool); no pickle."
+    "Write the model as `config.json` (settings, genes, programs, conditions), `tensors.npz` (weights, tables, control pool; no pickle) and `manifest.json`, as one unit (`write_model_dir`)."
     self._check_fitted()
-    p = Path(path); p.mkdir(parents=True, exist_ok=True)
+    p = Path(path)
     T = {f'gcae.{k}': v.cpu().numpy() for k, v in self.gcae.state_dict().items()}
     for i, fld in enumerate(self.fields): T.update({f'field{i or ""}.{k}': v.cpu().numpy() for k, v in fld.state_dict().items()})   # flows 2.. as field1., field2., ...
     T.update(gene_table=self.gene_table.to_numpy(np.float32), cond_table=self.cond_table.to_numpy(np.float32), pool=self.pool, ctrl_mean=self.ctrl_mean,
@@ -741,10 +742,14 @@ def save(self:SCBIG,
             'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
             'target_rule': self.target_rule, 'target_values': self.target_values, 'unseen_modes': [f.unseen for f in self.fields], 'unseen_scores': self.unseen_scores,
             'gain': self.gain, 'gain_scores': self.gain_scores}
-    tmp = p/'tensors.tmp.npz'
-    np.savez(tmp, **T); tmp.replace(p/'tensors.npz')
-    (p/'config.json').write_text(json.dumps(meta, indent=1))
-    return p
+    return write_model_dir(p, meta, T)
+
+def _load_state(module:nn.Module, sd:dict, p:Path):
+    "Load a state dict; tensors that do not fit the module built from config.json give one line naming them."
+    try: module.load_state_dict(sd)
+    except RuntimeError as e:
+        raise DataError(f"{p/'tensors.npz'} does not fit the model that config.json describes: "
+                        f"{' '.join(str(e).split())[:300]}", "save the model again; do not edit its files") from None
 
 @patch(cls_method=True)
 def load(cls:SCBIG,
@@ -753,11 +758,8 @@ def load(cls:SCBIG,
         ) -> SCBIG:
     "The model saved in `path`, ready to predict."
     p = Path(path)
-    if not (p/'config.json').is_file() or not (p/'tensors.npz').is_file():
-        raise DataNotFoundError(f"no scbig model in {p}: expected config.json and tensors.npz", "pass the directory written by model.save(path) (or `scbig train --out`)")
-    meta = json.loads((p/'config.json').read_text())
+    meta, T = read_model_dir(p)   # whole, unedited (manifest), finite weights
     if meta.get('format') != FORMAT: raise DataError(f"{p/'config.json'} is not a {FORMAT} model (format {meta.get('format')!r})", "save the model again with this version of scbig")
-    T = dict(np.load(p/'tensors.npz', allow_pickle=False))
     if 'anchor' not in meta['config']: meta['config']['anchor'] = None   # saved before the linear anchor existed: it predicts as it did
     self = cls(SCBIGConfig.from_dict(meta['config']))
     c = self.config
@@ -775,13 +777,13 @@ def load(cls:SCBIG,
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         self.gcae = GCAE(self.labels, self.gene_table if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
-    self.gcae.load_state_dict({k[5:]: torch.as_tensor(v) for k, v in T.items() if k.startswith('gcae.')})
+    _load_state(self.gcae, {k[5:]: torch.as_tensor(v) for k, v in T.items() if k.startswith('gcae.')}, p)
     fcfg = replace(c.flow, latent_dim=c.gcae.latent)
     dev = get_device(device)
     self.fields = []
     for i in range(c.n_flows):
         fld, pre = ComposedField(VelocityField(fcfg, ConditionEncoder(self.cond_table, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, 'prior' if c.unseen == 'auto' else c.unseen, c.tau), f'field{i or ""}.'
-        fld.load_state_dict({k[len(pre):]: torch.as_tensor(v) for k, v in T.items() if k.startswith(pre)})
+        _load_state(fld, {k[len(pre):]: torch.as_tensor(v) for k, v in T.items() if k.startswith(pre)}, p)
         fld.unseen = meta.get('unseen_modes', [c.unseen] * c.n_flows)[i]
         self.fields.append(fld.to(dev).eval())
     self.field = self.fields[0]

@@ -40,7 +40,7 @@ def trained(tmp_path_factory):
 @needs_data
 def test_train_predict_evaluate(trained):
     d = trained
-    assert sorted(p.name for p in (d/'model').iterdir()) == ['checkpoints', 'config.json', 'split.json', 'tensors.npz']
+    assert sorted(p.name for p in (d/'model').iterdir()) == ['checkpoints', 'config.json', 'manifest.json', 'split.json', 'tensors.npz']
     meta = json.loads((d/'model'/'config.json').read_text())
     split = json.loads((d/'model'/'split.json').read_text())
     assert meta['format'] == 'scbig.model/1' and meta['config']['n_programs'] == 16
