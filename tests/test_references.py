@@ -29,7 +29,7 @@ SKIP_DIRS = {'.git', '.venv', '_docs', '_proc', '__pycache__', '.ipynb_checkpoin
 # ------------------------------------------------------------------------------------------------ headings
 
 def pandoc_id(text:str) -> str:
-    "A heading's id by Pandoc's rules (as Quarto and the offline renderer make it): lower case, punctuation gone, spaces to hyphens."
+    "A heading's id by Pandoc's rules, as Quarto makes it: lower case, no punctuation, '-' for spaces."
     text = re.sub(r'\[([^\]]*)\]\([^)]*\)', r'\1', text)          # a link counts by its text
     kept = ''.join(c.lower() for c in text if c.isalnum() or c.isspace() or c in '_-.')
     out = '-'.join(kept.split())
@@ -134,7 +134,8 @@ class Checker:
                 self.checked['cited'] += 1
                 if not self.exists(m.group(1)): bad.append(f"{rel}: cites {m.group(1)}, which is not in the repository")
         for m in SECTION_SIGN.finditer(text):
-            bad.append(f"{rel}: section number {text[m.start():m.end() + 6].split()[0]!r} of a document outside the project")
+            sec = text[m.start():m.end() + 6].split()[0]
+            bad.append(f"{rel}: section number {sec!r} of a document outside the project")
         base = str(Path(rel).parent.relative_to('nbs')) if rel.startswith('nbs/') else None
         if kind == 'markdown': text = strip_code(text)   # `[x](y)` and "page, '...'" in code are examples, not links
         if kind == 'markdown':
@@ -190,7 +191,8 @@ def test_headings(tmp_path):
     "A heading's own {#id} wins over the derived one; headings inside code fences do not count."
     nb = tmp_path/'p.ipynb'
     md = '# Title\n\n## Flow loss {#flow-loss}\n\n### Rank scores\n\n```\n# not a heading\n```'
-    nb.write_text(json.dumps({'cells': [{'cell_type': 'markdown', 'source': md}, {'cell_type': 'code', 'source': '# x'}]}))
+    cells = [{'cell_type': 'markdown', 'source': md}, {'cell_type': 'code', 'source': '# x'}]
+    nb.write_text(json.dumps({'cells': cells}))
     assert headings(nb) == {'title': 'Title', 'flow-loss': 'Flow loss', 'rank-scores': 'Rank scores'}
 
 def test_explanation_pages_have_stable_ids():
@@ -216,7 +218,7 @@ def test_checker_catches_planted_references(checker):
         where = ROOT/'nbs'/'explanation'/'method.ipynb' if name == 'own anchor' else nb
         assert checker.check(where, kind, text), f"planted {name} reference not caught: {text}"
     fine = [('code', 'writes `report.md`, `summary.csv` and run.json'), ('markdown', 'see the [README](../README.md)'),
-            ('markdown', '[m](explanation/method.html#flow-loss) and [core](00_core.ipynb#anything) and [c](core.html)'),
+            ('markdown', '[m](explanation/method.html#flow-loss), [core](00_core.ipynb#any) and [c](core.html)'),
             ('markdown', '[q](tutorials/quickstart.ipynb), [b](https://example.org/a.md)'),
             ('code', "(method page, 'Flow loss'); (metric definitions page, 'Rank scores'); (design page, 'Errors')"),
             ('code', f'# {SITE}explanation/metric_definitions.html#ceiling')]
@@ -235,7 +237,8 @@ def test_scan_is_not_vacuous(checker):
     srcs = list(sources())
     assert len({p for p, _, _ in srcs}) > 30
     for src in srcs: checker.check(*src)
-    assert checker.checked['links'] >= 30 and checker.checked['anchors'] >= 30 and checker.checked['named'] >= 20, checker.checked
+    n = checker.checked
+    assert n['links'] >= 30 and n['anchors'] >= 30 and n['named'] >= 20, n
 
 def test_every_metric_is_defined():
     "The metric definitions page defines every metric of every profile, by its name."
