@@ -1,4 +1,4 @@
-"""Structure-aware alignment losses: program-correlation alignment and pathway optimal transport (METHOD.md §6)
+"""Structure-aware alignment losses: program correlation and pathway optimal transport (method page, 'Alignment losses')
 
 Docs: https://scbig-dev.github.io/scbig/align.html.md"""
 
@@ -22,7 +22,7 @@ __all__ = ['AlignConfig', 'program_scores', 'corr_matrix', 'corr_alignment_loss'
 # %% ../nbs/07_align.ipynb #daf6e93e
 @dataclass
 class AlignConfig:
-    "Settings of the alignment losses and of how training uses them (METHOD.md §6.3)."
+    "Settings of the alignment losses and of how training uses them (method page, 'Alignment steps')."
     lambda_corr:float=0.1 # Weight of the program-correlation loss (0: off)
     lambda_ot:float=0.1 # Weight of the pathway OT loss (0: off)
     every:int=1000 # Apply the alignment losses every this many flow steps
@@ -53,7 +53,7 @@ def program_scores(x:torch.Tensor, # (B, G) expression
                    labels, # (G,) program of each gene, integers in [0, K)
                    K:int, # Number of programs
                   ) -> torch.Tensor:
-    "(B, K) mean expression of each program's genes (METHOD.md §6.1); an empty program scores 0."
+    "(B, K) mean expression of each program's genes (method page, 'Program correlation'); an empty program scores 0."
     labels = torch.as_tensor(np.asarray(labels), dtype=torch.long, device=x.device)
     if labels.ndim != 1 or len(labels) != x.shape[-1]:
         raise DataError(f"labels have shape {tuple(labels.shape)} but x has {x.shape[-1]} genes", "pass one program label per gene (e.g. GRC().fit(...).labels_)")
@@ -67,7 +67,7 @@ def corr_matrix(scores:torch.Tensor, # (B, K) program scores
                 eps:float=1e-6, # Floor of the standard deviation
                 clip:float=10.0, # Clip the z-scores to [-clip, clip]
                ) -> torch.Tensor:
-    "(K, K) Pearson correlation of the programs across the B cells: z-score, clip, AᵀA / B (METHOD.md §6.1)."
+    "(K, K) correlation of the programs across cells: z-score, clip, AᵀA / B (method page, 'Program correlation')."
     if scores.ndim != 2 or len(scores) < 2: raise DataError(f"scores have shape {tuple(scores.shape)}", "pass (B, K) scores of at least 2 cells")
     z = (scores - scores.mean(0)) / scores.std(0, unbiased=False).clamp_min(eps)
     z = z.clamp(-clip, clip)
@@ -80,7 +80,7 @@ def corr_alignment_loss(pred:torch.Tensor, # (B, G) predicted cells, gene space
                         eps:float=1e-6, # Floor of the standard deviation
                         clip:float=10.0, # z-score clip
                        ) -> torch.Tensor:
-    "Scalar ‖R(pred) − R(real)‖_F / K between the (K, K) program correlation matrices (METHOD.md §6.1)."
+    "Scalar ‖R(pred) − R(real)‖_F / K of the (K, K) program correlations (method page, 'Program correlation')."
     real = _tensor(real, pred)
     if pred.shape[-1] != real.shape[-1]: raise DataError(f"pred has {pred.shape[-1]} genes, real {real.shape[-1]}", "pass both over the same genes")
     K = int(np.max(np.asarray(labels))) + 1 if K is None else K
@@ -105,7 +105,7 @@ def pathway_matrix(genes, # G measured gene names (official symbols), in the ord
                    min_genes:int=3, # Keep pathways with at least this many measured genes
                    max_genes:int|None=None, # ... and at most this many (None: no limit; useful for GO)
                   ) -> pd.DataFrame:
-    "G x P weights, 1/|p ∩ genes| for the measured genes of each kept pathway (METHOD.md §6.2); genes in no pathway get zero rows."
+    "G x P weights, 1/|p ∩ genes| for the measured genes of each kept pathway (method page, 'Pathway OT'); genes in no pathway get zero rows."
     genes = pd.Index([str(g) for g in genes])
     sets = {k: sorted(set(v) & set(genes)) for k, v in _pathway_sets(source).items()}
     sets = {k: v for k, v in sets.items() if len(v) >= min_genes and (max_genes is None or len(v) <= max_genes)}
@@ -119,7 +119,7 @@ def pathway_matrix(genes, # G measured gene names (official symbols), in the ord
 def pathway_scores(x:torch.Tensor, # (B, G) expression
                    W, # (G, P) gene x pathway weights (`pathway_matrix`, array or tensor)
                   ) -> torch.Tensor:
-    "(B, P) pathway activities x @ W (METHOD.md §6.2)."
+    "(B, P) pathway activities x @ W (method page, 'Pathway OT')."
     W = _tensor(W, x)
     if W.ndim != 2 or W.shape[0] != x.shape[-1]: raise DataError(f"W has shape {tuple(W.shape)} but x has {x.shape[-1]} genes", "build W for the same genes: pathway_matrix(genes)")
     return x @ W
@@ -130,7 +130,7 @@ def sinkhorn_cost(x:torch.Tensor, # (B, D) first cloud
                   reg:float=0.1, # ε, entropic regularisation
                   n_iter:int=50, # Sinkhorn iterations
                  ) -> torch.Tensor:
-    "Scalar ⟨Π, C⟩ of the entropic OT plan between uniform clouds, C = squared distances; log-domain Sinkhorn (METHOD.md §6.2)."
+    "Scalar ⟨Π, C⟩ of the entropic OT plan between uniform clouds, C = squared distances; log-domain Sinkhorn (method page, 'Pathway OT')."
     C = torch.cdist(x, y) ** 2
     la = torch.full((len(x),), -math.log(len(x)), dtype=x.dtype, device=x.device)
     lb = torch.full((len(y),), -math.log(len(y)), dtype=x.dtype, device=x.device)
@@ -147,7 +147,7 @@ def pathway_ot_loss(pred:torch.Tensor, # (B, G) predicted cells, gene space
                     reg:float=0.1, # ε, entropic regularisation
                     n_iter:int=50, # Sinkhorn iterations
                    ) -> torch.Tensor:
-    "Scalar entropic OT cost between the cells' (B, P) pathway activities, divided by P (METHOD.md §6.2)."
+    "Scalar entropic OT cost between the cells' (B, P) pathway activities, divided by P (method page, 'Pathway OT')."
     real = _tensor(real, pred)
     s, t = pathway_scores(pred, W), pathway_scores(real, W)
     return sinkhorn_cost(s, t, reg, n_iter) / s.shape[-1]
@@ -160,7 +160,7 @@ def alignment_loss(pred:torch.Tensor, # (B, G) predicted cells, gene space
                    cfg:AlignConfig|None=None, # Weights and loss settings
                    K:int|None=None, # Number of programs (default: max label + 1)
                   ) -> torch.Tensor:
-    "Scalar λ_corr L_corr + λ_ot L_ot between predicted and real cells of one condition (METHOD.md §6)."
+    "Scalar λ_corr L_corr + λ_ot L_ot, predicted vs real cells of one condition (method page, 'Alignment losses')."
     cfg, real = cfg or AlignConfig(), _tensor(real, pred)
     loss = pred.new_zeros(())
     if cfg.lambda_corr: loss = loss + cfg.lambda_corr * corr_alignment_loss(pred, real, labels, K, cfg.eps, cfg.clip)

@@ -22,7 +22,7 @@ __all__ = ['SOLVERS', 'FlowConfig', 'sample_t', 'interpolate', 'target_velocity'
 # %% ../nbs/06_flow.ipynb #68f52803
 @dataclass
 class FlowConfig:
-    "Settings of the flow: widths, path, coupling, condition dropout and sampler (METHOD.md §5)."
+    "Settings of the flow: widths, path, coupling, condition dropout and sampler (method page, 'Flow matching')."
     latent_dim:int=50 # Z: width of the latent the flow runs in
     cond_dim:int=64 # C: width of the condition vector (0: unconditional)
     hidden:int=256 # Width of the hidden layers of every MLP
@@ -58,7 +58,7 @@ def sample_t(n:int, # B: number of times
              generator:torch.Generator|None=None, # Source of randomness (CPU generator; None: torch's default)
              device=None, # Where to put the result
             ) -> torch.Tensor:
-    "(B,) times drawn uniformly from [0, 1] (METHOD.md §5.4)."
+    "(B,) times drawn uniformly from [0, 1] (method page, 'Flow loss')."
     return torch.rand(n, generator=generator).to(device)
 
 # %% ../nbs/06_flow.ipynb #578de41e
@@ -68,7 +68,7 @@ def interpolate(x0:torch.Tensor, # (B, Z) source points
                 sigma:float=0.0, # Scale of the constant path noise
                 generator:torch.Generator|None=None, # Source of the noise (CPU generator; None: torch's default)
                ) -> torch.Tensor:
-    "(B, Z) points x_t = (1 - t) x0 + t x1 + sigma eps on the constant-noise path (Eq. 9, METHOD.md §5.4)."
+    "(B, Z) points x_t = (1 - t) x0 + t x1 + sigma eps on the constant-noise path (Eq. 9; method page, 'Flow loss')."
     xt = (1 - t[:, None]) * x0 + t[:, None] * x1
     return xt + sigma * torch.randn(x0.shape, generator=generator).to(x0) if sigma else xt
 
@@ -84,7 +84,7 @@ def ot_plan(x0:torch.Tensor, # (B0, Z) source points
             method:str='exact', # 'exact' (ot.emd) or 'sinkhorn' (entropic)
             reg:float=0.1, # Entropic regularisation, relative to the mean cost ('sinkhorn' only)
            ) -> np.ndarray:
-    "(B0, B1) transport plan between uniform weights, squared Euclidean cost scaled by its mean (METHOD.md §5.4)."
+    "(B0, B1) OT plan between uniform weights, squared Euclidean cost scaled by its mean (method page, 'Flow loss')."
     if x0.shape[1:] != x1.shape[1:]: raise ValueError(f"x0 and x1 need the same latent dimension, got {tuple(x0.shape)} and {tuple(x1.shape)}")
     a, b = np.full(len(x0), 1 / len(x0)), np.full(len(x1), 1 / len(x1))
     M = ot.dist(x0.detach().cpu().double().numpy(), x1.detach().cpu().double().numpy())
@@ -178,7 +178,7 @@ def _spread(M:np.ndarray) -> float:
 
 # %% ../nbs/06_flow.ipynb #73140d2c
 class ConditionEncoder(nn.Module):
-    "(B, C) condition vectors from the targets' prior gene embeddings, pooled over the genes of each condition (§5.2)."
+    "(B, C) condition vectors from the targets' prior embeddings, pooled per condition (method page, 'Conditions')."
     def __init__(self,
                  emb, # Prior gene embeddings, a genes x d table (DataFrame, or `GeneEmbeddings` whose .emb is one)
                  cfg:FlowConfig|None=None, # Settings (cond_dim, hidden, pool, residual, cond_dropout)
@@ -248,14 +248,14 @@ def time_embedding(t:torch.Tensor, # (B,) times in [0, 1]
                    dim:int, # Number of features (even)
                    max_period:float=10_000.0, # Longest period, in units of t / 1000
                   ) -> torch.Tensor:
-    "(B, dim) sinusoidal features [cos, sin] of 1000 t at geometrically spaced frequencies (§5.3)."
+    "(B, dim) features [cos, sin] of 1000 t at geometrically spaced frequencies (method page, 'Velocity field')."
     half = dim // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
     args = 1000 * t.float()[:, None] * freqs[None]
     return torch.cat([torch.cos(args), torch.sin(args)], 1)
 
 class VelocityField(nn.Module):
-    "v(x_t, t, c) -> (B, Z): time, state and joint MLPs (METHOD.md §5.3), with an optional condition encoder."
+    "v(x_t, t, c) -> (B, Z): time, state and joint MLPs, optional condition encoder (method page, 'Velocity field')."
     def __init__(self,
                  cfg:FlowConfig|None=None, # Settings (latent_dim, cond_dim, hidden, n_layers, time_dim, dropout)
                  encoder:ConditionEncoder|None=None, # Turns condition strings into (B, C) vectors
@@ -290,7 +290,7 @@ def cfm_loss(model:nn.Module, # A `VelocityField` (called as model(x_t, t, cond)
              reg:float=0.1, # Entropic regularisation for 'sinkhorn'
              generator:torch.Generator|None=None, # Source of all randomness (CPU generator; None: torch's default)
             ) -> torch.Tensor:
-    "Scalar mean of ||v(x_t, t, c) - (x1 - x0)||^2 over cells and dimensions, on OT-paired minibatches (METHOD.md §5.4)."
+    "Scalar mean of ||v(x_t, t, c) - (x1 - x0)||^2 over cells and dimensions, on OT-paired minibatches (method page, 'Flow loss')."
     x0, x1 = torch.as_tensor(x0).float(), torch.as_tensor(x1).float()
     if coupling != 'none':
         keys = [str(c) for c in cond] if cond is not None and not torch.is_tensor(cond) else [0] * len(x1)
@@ -328,7 +328,7 @@ def integrate(v, # Velocity field: v(x (B, Z), t (B,), cond) -> (B, Z); a `Veloc
               rtol:float=1e-5, # Relative tolerance ('rk45')
               atol:float=1e-5, # Absolute tolerance ('rk45')
              ) -> torch.Tensor:
-    "(B, Z) points at t1 of dx/dt = v(x, t, cond) from x0 at t0 (METHOD.md §5.5)."
+    "(B, Z) points at t1 of dx/dt = v(x, t, cond) from x0 at t0 (method page, 'Sampling')."
     if method not in SOLVERS: raise ConfigError(f"method={method!r}", f"use one of {list(SOLVERS)}")
     was_training = getattr(v, 'training', False)
     if isinstance(v, nn.Module): v.eval()

@@ -1,4 +1,4 @@
-"""`GCAE`: cells read program by program (one token per GRC program), induced attention between programs and learnable modules, a 50-d latent and a symmetric decoder, pretrained on reconstruction (METHOD.md §4)
+"""`GCAE`: cells read program by program (one token per GRC program), induced attention between programs and learnable modules, a 50-d latent and a symmetric decoder, pretrained on reconstruction (method page, 'Program tokens and the autoencoder')
 
 Docs: https://scbig-dev.github.io/scbig/gcae.html.md"""
 
@@ -24,7 +24,7 @@ __all__ = ['GCAEConfig', 'program_tokens', 'token_priors', 'Attention', 'Block',
 # %% ../nbs/05_gcae.ipynb #5afb2d68
 @dataclass
 class GCAEConfig:
-    "Settings of the Gene-Cluster-Aware autoencoder (METHOD.md §4.1; defaults sized for CPU, the paper's in comments)."
+    "Settings of the autoencoder, sized for CPU (the paper's in comments; method page, 'Hyperparameters')."
     d_model:int=128 # D, model width (paper: 256)
     latent:int=50 # Z, latent dimension (paper: 50, it replaces 50 PCs)
     n_layers:int=2 # L, attention layers in the encoder and again in the decoder (paper: 3)

@@ -1,4 +1,4 @@
-"""Cluster genes into K balanced programs with entropic optimal transport over prior embeddings, the STRING graph and (optionally) training deltas (METHOD.md §3)
+"""Cluster genes into K balanced programs with entropic optimal transport over prior embeddings, the STRING graph and (optionally) training deltas (method page, 'Gene-Relation Clustering')
 
 Docs: https://scbig-dev.github.io/scbig/grc.html.md"""
 
@@ -30,7 +30,7 @@ def capacities(init_labels:np.ndarray, # (G',) k-means labels of the genes that 
                n_genes:int, # G, all genes (with or without a prior)
                n_clusters:int, # K
               ) -> np.ndarray:
-    "(K,) program sizes c_k summing to G: ⌊G/K⌋ each, +1 for the G mod K largest k-means clusters (METHOD.md §3.2 step 3)."
+    "(K,) program sizes c_k summing to G: ⌊G/K⌋ each, +1 for the G mod K largest k-means clusters (method page, 'Capacities')."
     if not 1 <= n_clusters <= n_genes: raise ConfigError(f"n_clusters={n_clusters} must be between 1 and the {n_genes} genes", "lower n_clusters")
     cap = np.full(n_clusters, n_genes // n_clusters)
     sizes = np.bincount(np.asarray(init_labels)[np.asarray(init_labels) >= 0], minlength=n_clusters)
@@ -43,7 +43,7 @@ def centroids(E:np.ndarray, # (G, d) L2-normalised embeddings (rows of NaN: no p
               n_clusters:int, # K
               previous:np.ndarray|None=None, # (K, d) centroids kept for programs with no embedded member
              ) -> np.ndarray:
-    "(K, d) L2-normalised mean embedding of each program's members (METHOD.md §3.2 step 4)."
+    "(K, d) L2-normalised mean embedding of each program's members (method page, 'Cost')."
     ok = (labels >= 0) & ~np.isnan(E).any(axis=1)
     H = sp.csr_matrix((np.ones(ok.sum()), (labels[ok], np.flatnonzero(ok))), shape=(n_clusters, len(E)))
     mu = np.asarray(H @ np.where(ok[:, None], E, 0))
@@ -125,7 +125,7 @@ def round_plan(P:np.ndarray, # (G, K) transport plan
                C:np.ndarray, # (G, K) cost, breaks ties in P
                capacity:np.ndarray, # (K,) program sizes, summing to at least G
               ) -> np.ndarray:
-    "(G,) program of each gene: the greedy capacity-constrained rounding of METHOD.md §3.2, by deferred acceptance."
+    "(G,) program of each gene: greedy capacity-constrained rounding by deferred acceptance (method page, 'Rounding')."
     G, K = P.shape
     capacity = np.asarray(capacity)
     if capacity.sum() < G: raise ConfigError(f"capacities sum to {capacity.sum()}, fewer than the {G} genes", "give the programs room for every gene")
@@ -147,7 +147,7 @@ def round_plan(P:np.ndarray, # (G, K) transport plan
 # %% ../nbs/04_grc.ipynb #4994932c
 @dataclass
 class GRCConfig:
-    "Settings of Gene-Relation Clustering; the defaults are the official code's (METHOD.md §3.2)."
+    "Settings of Gene-Relation Clustering; the defaults are the released code's (method page, 'Hyperparameters')."
     n_clusters:int=32 # K, programs
     seed:int=42 # random_state of k-means (the only randomness)
     n_steps:int=3 # T, refinement steps
@@ -240,7 +240,7 @@ def grc_cost(E:np.ndarray, # (G, d) normalised embeddings, NaN rows: no prior
              beta:float=1.0, # PPI weight
              gamma:float=1.0, # data weight
             ) -> np.ndarray:
-    "(G, K) cost C = α D_sem + β D_ppi + γ D_data (METHOD.md §3.2 step 4, plus the optional data term)."
+    "(G, K) cost C = α D_sem + β D_ppi + γ D_data (method page, 'Cost')."
     K = len(mu)
     C = alpha * semantic_cost(E, mu)
     if A is not None and beta: C = C + beta * ppi_cost(A, labels, K)
@@ -255,7 +255,7 @@ def fit(self:GRC,
         deltas=None, # (P, G) training deltas (array or DataFrame perturbations x genes); None: no data term
         genes=None, # G gene names (default: the DataFrame's index, else g0, g1 ...)
        ) -> GRC:
-    "K balanced programs: k-means start, then T steps of cost, Sinkhorn plan and capacity-constrained rounding (METHOD.md §3.2)."
+    "K balanced programs: k-means start, then T steps of cost, Sinkhorn plan and capacity-constrained rounding (method page, 'Rounding')."
     c = self.config
     genes, E, A, D = _inputs(embeddings, genes, adjacency, deltas, c.missing)
     G, K, has = len(genes), c.n_clusters, ~np.isnan(E).any(1)

@@ -57,7 +57,7 @@ class SCBIGConfig:
     ae_steps:int=1500 # Autoencoder pretraining steps
     ae_lr:float=2e-3 # ... learning rate (4e-3 stalls for some seeds: bench/ae_bench.py)
     ae_batch:int=128 # ... cells per step (paper: 256)
-    ae_max_cells:int=200_000 # ... training cells at most (METHOD.md §4.4)
+    ae_max_cells:int=200_000 # ... training cells at most (method page, 'Pretraining')
     flow_steps:int=800 # Flow steps
     flow_lr:float=1e-3 # ... learning rate
     batch_size:int=256 # Target (and source) cells per flow step
@@ -65,7 +65,7 @@ class SCBIGConfig:
     control_frac:float=0.1 # Share of flow steps whose targets are control cells (teaches v_control, used by compose='additive')
     val_every:int=200 # Validate (val conditions' Pearson delta) every N flow steps; the best is kept
     val_cells:int=200 # Control cells moved per val condition
-    n_cells:int=500 # Predicted cells per condition by default (METHOD.md §5.5: <= 500)
+    n_cells:int=500 # Predicted cells per condition by default (released: <= 500; method page, 'Prediction')
     pool_cells:int=1000 # Control cells stored with the model, the default source of predictions
     seed:int=0 # Seed of everything
     device:str='auto' # 'auto', 'cuda', 'mps' or 'cpu'
@@ -312,7 +312,7 @@ def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
 
 # %% ../nbs/08_model.ipynb #8cbf6833
 class AlignCB(Callback):
-    "Every `align.every` flow steps: move control cells of a few training conditions, decode, and take one step on the alignment loss (METHOD.md §6.3)."
+    "Every `align.every` flow steps: move control cells of a few training conditions, decode, and take one step on the alignment loss (method page, 'Alignment steps')."
     order = 5
     def __init__(self, fitter, seed:int|None=None): self.f, self.seed = fitter, fitter.cfg.seed if seed is None else seed
     def before_fit(self, learn):
