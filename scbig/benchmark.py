@@ -22,8 +22,10 @@ from .metrics import evaluate, observed, ceiling, plot_metric
 from .model import SCBIG, preset, choose_gain
 
 # %% auto #0
-__all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'REPORT_SECTIONS', 'default_splits', 'BenchmarkResult',
-           'run_benchmark', 'margins', 'figures', 'write_report', 'results_table']
+__all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE', 'REPORT_SECTIONS',
+           'REPORT_CSS', 'default_splits', 'BenchmarkResult', 'run_benchmark', 'margins', 'baseline_palette',
+           'method_colours', 'load_result', 'headline_figure', 'standing', 'verdict', 'figures', 'write_report',
+           'results_table']
 
 # %% ../nbs/12_benchmark.ipynb #d0024148
 METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'], 'cell_eval': ['pearson_delta', 'mse', 'discrimination_score_l1', 'overlap_at_N']}
@@ -197,6 +199,12 @@ def _tiny_pair(data, sp):
     return MeanBaseline().fit(data, sp).predict(sp.test[:1]), real
 
 # %% ../nbs/12_benchmark.ipynb #b7d0e002
+def _boot(d:np.ndarray, n_boot:int, level:float, seed:int) -> np.ndarray:
+    """Percentile bootstrap interval of the mean of `d` over its entries (conditions); the same draws for every
+    `d` of one length and seed."""
+    draws = np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))
+    return np.quantile(d[draws].mean(1), [(1 - level) / 2, (1 + level) / 2])
+
 def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult(pd.read_csv('metrics.csv'), {})`)
             model:str='scbig', # The method to compare
             baselines=None, # Methods to compare it with (default: every method but the model's variants and the ceiling)
@@ -217,103 +225,312 @@ def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult
             bv = m[(m.method == b) & m[t].notna()].drop_duplicates('condition').set_index('condition')[t]
             d = (own.reindex(bv.index) - bv).dropna().to_numpy()
             if not len(d): continue
-            draws = np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))          # the same draws for every pair: an interval does not depend on the others asked for
-            lo, hi = np.quantile(d[draws].mean(1), [(1 - level) / 2, (1 + level) / 2])
+            lo, hi = _boot(d, n_boot, level, seed)          # the same draws for every pair: an interval does not
+                                                            # depend on the others asked for
             rows.append({'metric': t, 'baseline': b, 'n': len(d), 'margin': float(d.mean()), lo_name: float(lo), hi_name: float(hi),
                          'wins': int((d > 0).sum()), 'ties': int((d == 0).sum()), 'losses': int((d < 0).sum())})
     cols = ['n', 'margin', lo_name, hi_name, 'wins', 'ties', 'losses']
     return pd.DataFrame(rows).set_index(['metric', 'baseline'])[cols] if rows else pd.DataFrame(columns=cols)
 
+# %% ../nbs/12_benchmark.ipynb #ee65148e
+from html import escape
+from markdown_it import MarkdownIt
+
+# %% ../nbs/12_benchmark.ipynb #1e28aae7
+MODEL_COLOUR = '#b2182b' # scBIG's reserved colour (crimson): no baseline gets it, nor any red
+CEILING_COLOUR = '#7f7f7f' # The split-half ceiling: grey, dashed
+
+def _shade(colour, t:float) -> str:
+    "`colour` mixed with white: t=0 the colour, t=1 white."
+    c = np.array(matplotlib.colors.to_rgb(colour)); return matplotlib.colors.to_hex(c + (1 - c) * t)
+
+def baseline_palette(n:int) -> list:
+    """`n` distinct colours, none red or pink (the model's) nor grey (the ceiling's): tab20 without its red,
+    pink and grey pairs, then golden-ratio hues."""
+    tab = plt.get_cmap('tab20').colors
+    out = [matplotlib.colors.to_hex(c) for i, c in enumerate(tab) if i not in (6, 7, 12, 13, 14, 15)][:n]
+    k = 0
+    while len(out) < n:
+        k += 1; h = (0.13 + k * 0.618034) % 1
+        if h < 0.06 or h > 0.92: continue                                   # reds and crimsons: the model's
+        sat, val = (0.9, 0.5, 0.7)[k % 3], (0.55, 0.85, 0.7)[k // 3 % 3]
+        c = matplotlib.colors.to_hex(matplotlib.colors.hsv_to_rgb((h, sat, val)))
+        if c not in out: out.append(c)
+    return out
+
+def method_colours(methods, # Method names, e.g. `res.metrics.method`
+                   model:str='scbig', # The model: MODEL_COLOUR; its variants ('scbig gain 1', ...) lighter shades of it
+                  ) -> dict:
+    """A colour per method: the model in MODEL_COLOUR, its variants in shades of it, the ceiling grey, every
+    baseline its own colour (none repeats, for any number of methods)."""
+    methods = list(dict.fromkeys(map(str, methods)))
+    variants = [m for m in methods if m.startswith(f'{model} ')]
+    base = [m for m in methods if m not in (model, 'ceiling') and m not in variants]
+    out = dict(zip(base, baseline_palette(len(base))))
+    out.update({m: _shade(MODEL_COLOUR, 0.15 + 0.6 * (k + 1) / (len(variants) + 1)) for k, m in enumerate(variants)})
+    out.update({model: MODEL_COLOUR, 'ceiling': CEILING_COLOUR})
+    return {m: out[m] for m in methods}
+
+# %% ../nbs/12_benchmark.ipynb #4539703e
+def load_result(out_dir, # A folder written by `write_report` (e.g. by `scbig benchmark --out DIR`)
+               ) -> BenchmarkResult:
+    """A written benchmark read back from metrics.csv and run.json: enough for its tables, `margins`, `standing`
+    and `headline_figure` (not the deltas, curves or programs)."""
+    out = Path(out_dir)
+    if not (out/'metrics.csv').is_file():
+        raise DataNotFoundError(f"no metrics.csv in {out}", "run `scbig benchmark --out DIR` first")
+    info = json.loads((out/'run.json').read_text()) if (out/'run.json').is_file() else {}
+    return BenchmarkResult(pd.read_csv(out/'metrics.csv'), info)
+
+def _per_condition(m:pd.DataFrame, method:str, t:str) -> pd.Series:
+    "A method's value of metric `t` per condition, averaged over its seeds; conditions without a value left out."
+    return m[m.method == method].groupby('condition')[t].mean().dropna()
+
+def _results(res) -> dict:
+    return dict(res) if isinstance(res, dict) else {str(res.info.get('dataset', '')): res}
+
+def _convention(r:BenchmarkResult, model:str) -> str:
+    i, seeds = r.info, sorted(set(r.metrics[r.metrics.method == model].seed))
+    split = i.get('split', 'not recorded')
+    return f"{i.get('dataset', 'results')}: split {split}; {model} seeds {seeds}; all held-out conditions"
+
+def _dots(ax, m, methods, t, colours, model, n_boot, level, seed):
+    "One panel: each method's mean over conditions, sorted, with its bootstrap interval and sd over seeds."
+    pts = []
+    for meth in methods:
+        v = _per_condition(m, meth, t)
+        if not len(v): continue
+        lo, hi = _boot(v.to_numpy(), n_boot, level, seed)
+        per_seed = m[m.method == meth].groupby('seed')[t].mean()
+        pts.append((meth, v.mean(), lo, hi, per_seed.std(ddof=1) if len(per_seed) > 1 else np.nan, len(v)))
+    pts.sort(key=lambda p: p[1])                                            # ascending: the best ends on top
+    n_max = max((p[5] for p in pts), default=0)
+    for y, (meth, mu, lo, hi, sd, n) in enumerate(pts):
+        c, own = colours[meth], meth == model
+        if pd.notna(sd): ax.plot([mu - sd, mu + sd], [y, y], color=c, lw=6, alpha=.45, solid_capstyle='butt')
+        ax.errorbar(mu, y, xerr=[[mu - lo], [hi - mu]], fmt='D' if own else 'o', color=c, ms=7 if own else 5,
+                    capsize=2.5, lw=1.4)
+    ax.set_yticks(range(len(pts)), [p[0] + (f' (n={p[5]})' if p[5] < n_max else '') for p in pts], fontsize=9)
+    for lab, p in zip(ax.get_yticklabels(), pts):
+        if p[0] == model: lab.set_fontweight('bold'); lab.set_color(MODEL_COLOUR)
+    ceil = _per_condition(m, 'ceiling', t)
+    if len(ceil):
+        ax.axvline(ceil.mean(), color=CEILING_COLOUR, ls='--', lw=1.2)
+        ax.annotate(f'ceiling {ceil.mean():.3f}', (ceil.mean(), 1.0), xycoords=('data', 'axes fraction'),
+                    ha='right', va='bottom', fontsize=8, color='#555555')
+    ax.set_ylim(-0.7, len(pts) - 0.3); ax.grid(axis='x', lw=.4, alpha=.5); ax.tick_params(axis='x', labelsize=8.5)
+
+def headline_figure(res, # A `BenchmarkResult`, or {name: BenchmarkResult}: one row of panels each (e.g. per dataset)
+                    model:str='scbig', # The model: MODEL_COLOUR; its variants in shades of it
+                    metrics=None, # Metric columns, one panel each (default: the TARGETS present)
+                    variants:bool=True, # Show the model's variants (gain 1, ablations, ...)
+                    n_boot:int=2000, # Bootstrap draws of the conditions
+                    level:float=0.95, # Level of the intervals
+                    seed:int=0, # Seed of the draws
+                   ):
+    """For each target metric, every method sorted by its mean over held-out conditions (best on top, names on
+    the y axis) with a bootstrap interval over conditions, the model's sd over seeds, and the split-half ceiling
+    as a dashed line: a matplotlib Figure."""
+    rs = _results(res)
+    metrics = metrics or [t for t in TARGETS if all(t in r.metrics.columns for r in rs.values())]
+    if not metrics: raise ConfigError("no metric to plot", f"pass metrics= with columns of the results, e.g. {TARGETS}")
+    keep = lambda meth: meth != 'ceiling' and (variants or not str(meth).startswith(f'{model} '))
+    shown = {k: [meth for meth in dict.fromkeys(r.metrics.method) if keep(meth)] for k, r in rs.items()}
+    heights = [0.3 * len(v) + 1.1 for v in shown.values()]
+    fig, axs = plt.subplots(len(rs), len(metrics), figsize=(4.8 * len(metrics), sum(heights) + 0.6), squeeze=False,
+                            gridspec_kw={'height_ratios': heights}, layout='constrained')
+    for row, (name, r) in enumerate(rs.items()):
+        colours = method_colours(r.metrics.method, model)
+        for ax, t in zip(axs[row], metrics):
+            _dots(ax, r.metrics, shown[name], t, colours, model, n_boot, level, seed)
+            ax.set_title(f"{name + ': ' if name else ''}{t}", fontsize=10, loc='left', pad=13)
+    conv = '; '.join(_convention(r, model) for r in rs.values())
+    fig.supxlabel(f"Dot: mean over held-out conditions (each condition's value averaged over seeds); whisker: "
+                  f"{level:.0%} bootstrap interval over conditions ({n_boot} draws); wide bar: sd over seeds; "
+                  f"dashed: split-half ceiling; n: conditions, where fewer.\nWhiskers are per method: the paired "
+                  f"test of a difference is `margins`. {conv}", fontsize=8, wrap=True)
+    return fig
+
+def standing(res, # A `BenchmarkResult`, or {name: BenchmarkResult} (e.g. per dataset)
+             model:str='scbig', # The model
+             metrics=None, # Metric columns (default: the TARGETS present)
+             n_boot:int=2000, # Bootstrap draws of the conditions (as `margins`)
+             level:float=0.95, # Level of the interval
+             seed:int=0, # Seed of the draws
+            ) -> pd.DataFrame:
+    """Where the model stands on each metric: rows (dataset, metric): the conditions the model and its best
+    baseline share, the model's and that baseline's means over them, the split-half ceiling's, and the margin
+    with its bootstrap interval over conditions (`margins`). The best baseline is the one the model's margin is
+    smallest against on shared conditions."""
+    rows, lo_name, hi_name = [], f'{level:.0%} low', f'{level:.0%} high'
+    for name, r in _results(res).items():
+        mg = margins(r, model, metrics=metrics, n_boot=n_boot, level=level, seed=seed)
+        for t in dict.fromkeys(mg.index.get_level_values(0)):
+            g = mg.loc[t]; b = g.margin.idxmin()
+            own, bv = _per_condition(r.metrics, model, t), _per_condition(r.metrics, b, t)
+            common = own.index.intersection(bv.index)
+            ceil = _per_condition(r.metrics, 'ceiling', t).reindex(common).mean()
+            rows.append({'dataset': name, 'metric': t, 'conditions': int(g.loc[b, 'n']), model: own[common].mean(),
+                         'best baseline': b, 'baseline value': bv[common].mean(), 'ceiling': ceil,
+                         'margin': g.loc[b, 'margin'], lo_name: g.loc[b, lo_name], hi_name: g.loc[b, hi_name]})
+    return pd.DataFrame(rows).set_index(['dataset', 'metric'])
+
+def verdict(st:pd.DataFrame, # A `standing` table
+           ) -> str:
+    "One sentence on a `standing` table: which margins are shown above zero, which below, how many intervals hold 0."
+    lo, hi = [c for c in st.columns if c.endswith(' low')][0], [c for c in st.columns if c.endswith(' high')][0]
+    name = lambda idx: ', '.join(f"{d} {m} (against {st.loc[(d, m), 'best baseline']})" for d, m in idx)
+    up, down = st.index[st[lo] > 0], st.index[st[hi] < 0]
+    inside = len(st) - len(up) - len(down)
+    parts = [f"{len(up)} margin(s) shown above zero: {name(up)}" if len(up) else 'No margin is shown to be above zero',
+             f"{len(down)} shown below zero: {name(down)}" if len(down) else 'none is shown below zero']
+    tail = ('' if not inside else '; every interval includes 0' if inside == len(st) else
+            '; the other interval includes 0' if inside == 1 else f'; the other {inside} intervals include 0')
+    return '; '.join(parts) + tail + '.'
+
 # %% ../nbs/12_benchmark.ipynb #90cb42d5
-def _png(fig) -> str:
+def _png(fig, dpi:int=80) -> str:
     "A figure as a base64 PNG (the figure is closed)."
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight'); plt.close(fig)
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight'); plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
+HEADLINE = 'headline: each target metric by method, with the split-half ceiling'
+
+def _deltas_figure(res, conds):
+    fig, axs = plt.subplots(2, 4, figsize=(10, 5), layout='constrained', squeeze=False)
+    for ax in axs.flat[len(conds):]: ax.set_visible(False)
+    for ax, c in zip(axs.flat, conds):
+        d, p = res.deltas[('scbig', c)]
+        ax.scatter(d, p, s=3, alpha=.6, color=MODEL_COLOUR); ax.axline((0, 0), slope=1, color='grey', lw=.6)
+        ax.set_title(f'{c}: r = {np.corrcoef(d, p)[0, 1]:.2f}', fontsize=8)
+        ax.tick_params(labelsize=7); ax.locator_params(nbins=4)
+    fig.supxlabel('real Δ (mean of the condition − mean of control)', fontsize=8)
+    fig.supylabel('predicted Δ (scBIG, seed 0)', fontsize=8)
+    return fig
+
+def _program_map(res):
+    labels = np.array(res.programs['labels'])
+    allc = list(dict.fromkeys(c for (m, c) in res.deltas if m == 'scbig'))
+    D = np.array([res.deltas[('scbig', c)][0] for c in allc])
+    M = np.stack([np.abs(D[:, labels == k]).mean(1) for k in range(labels.max() + 1)], 1)
+    size = (min(12, 2 + 0.25 * M.shape[1]), min(12, 1.2 + 0.16 * len(allc)))
+    fig, ax = plt.subplots(figsize=size, layout='constrained')
+    im = ax.imshow(M, aspect='auto', cmap='viridis'); ax.set_yticks(range(len(allc)), allc, fontsize=6)
+    ax.set_xlabel('program (GRC, first fit)', fontsize=8)
+    ax.set_title('mean |real Δ| of each program, held-out conditions', fontsize=9); fig.colorbar(im, ax=ax)
+    return fig
+
+def _curves_figure(cv):
+    fig, axs = plt.subplots(1, 3, figsize=(10, 2.6), layout='constrained')
+    for ax, k in zip(axs, ('autoencoder', 'flow', 'alignment')):
+        h = cv[k]
+        if len(h): ax.plot(h.step, h['align_loss' if k == 'alignment' else 'loss'], lw=.8, color=MODEL_COLOUR)
+        if k != 'alignment' and 'val' in h and h.val.notna().any():
+            ax.twinx().plot(h.step[h.val.notna()], h.val.dropna(), '.', color='#1f77b4', ms=4)
+        ax.set_title(f'{k} (first fit; blue: validation)' if k != 'alignment' else k, fontsize=8)
+        ax.set_xlabel('step', fontsize=7); ax.tick_params(labelsize=7)
+    return fig
+
 def figures(res:BenchmarkResult) -> dict:
-    "The report's figures as {name: base64 PNG}: metric by method with the ceiling, predicted vs real deltas, the program map, training curves."
-    figs, s = {}, res.summary()
-    key = [t for t in TARGETS if t in s.columns]
-    fig, axs = plt.subplots(len(key), 1, figsize=(9, 2.8 * len(key)))
-    for ax, t in zip(np.atleast_1d(axs), key): plot_metric(s[[t]], t, ax=ax).set_title(t, fontsize=9)
-    figs['metric by method, with the split-half ceiling'] = _png(fig)
+    """The report's figures as {name: base64 PNG}: the headline (`headline_figure`), predicted vs real deltas,
+    the program map, training curves (the last three only for a result with deltas, programs, curves)."""
+    figs = {HEADLINE: _png(headline_figure(res), dpi=90)}
     conds = list(dict.fromkeys(c for (m, c) in res.deltas if m == 'scbig'))[:8]
-    if conds:
-        fig, axs = plt.subplots(1, len(conds), figsize=(2.3 * len(conds), 2.4))
-        for ax, c in zip(np.atleast_1d(axs), conds):
-            d, p = res.deltas[('scbig', c)]
-            ax.scatter(d, p, s=3, alpha=.6); ax.axline((0, 0), slope=1, color='grey', lw=.6)
-            ax.set_title(f'{c}\nr = {np.corrcoef(d, p)[0, 1]:.2f}', fontsize=7); ax.set_xlabel('real Δ', fontsize=7)
-        np.atleast_1d(axs)[0].set_ylabel('predicted Δ (scBIG)', fontsize=7)
-        figs['predicted vs real deltas, held-out conditions (scBIG, seed 0)'] = _png(fig)
-    if res.programs:
-        labels, genes = np.array(res.programs['labels']), res.programs['genes']
-        allc = list(dict.fromkeys(c for (m, c) in res.deltas if m == 'scbig'))
-        D = np.array([res.deltas[('scbig', c)][0] for c in allc])
-        M = np.stack([np.abs(D[:, labels == k]).mean(1) for k in range(labels.max() + 1)], 1)
-        fig, ax = plt.subplots(figsize=(min(12, 2 + 0.25 * M.shape[1]), min(9, 1 + 0.18 * len(allc))))
-        im = ax.imshow(M, aspect='auto', cmap='viridis'); ax.set_yticks(range(len(allc)), allc, fontsize=6)
-        ax.set_xlabel('program (GRC)'); ax.set_title('program map: mean |real Δ| of each program, held-out conditions', fontsize=9); fig.colorbar(im, ax=ax)
-        figs['program map'] = _png(fig)
-    if 'scbig' in res.curves:
-        cv = res.curves['scbig']
-        fig, axs = plt.subplots(1, 3, figsize=(10, 2.4))
-        for ax, k in zip(axs, ('autoencoder', 'flow', 'alignment')):
-            h = cv[k]
-            if len(h): ax.plot(h.step, h['align_loss' if k == 'alignment' else 'loss'], lw=.8)
-            if k != 'alignment' and 'val' in h and h.val.notna().any(): ax.twinx().plot(h.step[h.val.notna()], h.val.dropna(), 'r.', ms=4)
-            ax.set_title(f'{k} (first fit; red: validation)' if k != 'alignment' else k, fontsize=8); ax.set_xlabel('step', fontsize=7)
-        figs['training curves'] = _png(fig)
+    if conds: figs['predicted vs real deltas, held-out conditions (scBIG, seed 0)'] = _png(_deltas_figure(res, conds))
+    if res.programs: figs['program map'] = _png(_program_map(res))
+    if 'scbig' in res.curves: figs['training curves'] = _png(_curves_figure(res.curves['scbig']))
     return figs
+
+def _cell(v) -> str:
+    return ('' if pd.isna(v) else f'{v:.3f}') if isinstance(v, (float, np.floating)) else str(v)
 
 def _md_table(df:pd.DataFrame) -> str:
     df = df.copy(); df.index = [' / '.join(map(str, i)) if isinstance(i, tuple) else str(i) for i in df.index]
     cols = [str(c) for c in df.columns]
-    fmt = lambda v: ('' if pd.isna(v) else f'{v:.3f}') if isinstance(v, (float, np.floating)) else str(v)
-    lines = ['| | ' + ' | '.join(cols) + ' |', '|---|' + '---|' * len(cols)]
-    lines += [f'| {i} | ' + ' | '.join(fmt(v) for v in r) + ' |' for i, r in zip(df.index, df.itertuples(index=False))]
+    lines = ['| | ' + ' | '.join(cols) + ' |', '|---|' + '---:|' * len(cols)]
+    rows = zip(df.index, df.itertuples(index=False))
+    lines += [f'| {i} | ' + ' | '.join(_cell(v).replace('|', '/') for v in r) + ' |' for i, r in rows]
     return '\n'.join(lines)
 
-REPORT_SECTIONS = ['Run', 'Targets', 'Results', 'Figures', 'Conventions']
+def _mean_sd(s:pd.DataFrame, cols) -> pd.DataFrame:
+    "Summary columns as 'mean ± sd' text (sd only where there are several seeds)."
+    txt = lambda v, sd: 'n/a' if pd.isna(v) else _cell(v) + (f' ± {sd:.3f}' if pd.notna(sd) else '')
+    return pd.DataFrame({c: [txt(v, sd) for v, sd in zip(s[c], s[f'{c} sd'])] for c in cols}, index=s.index)
+
+REPORT_SECTIONS = ['Headline', 'Run', 'Targets', 'Margins', 'Results', 'Figures', 'Conventions']
+REPORT_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;line-height:1.45;color:#222}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}h3{font-size:1.05em}
+p,li{overflow-wrap:anywhere}img{max-width:100%;height:auto;display:block}
+.tw{overflow-x:auto;max-width:100%;margin:.5em 0}table{border-collapse:collapse;font-size:12px}
+td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;white-space:nowrap}
+th{white-space:normal;min-width:4em;vertical-align:bottom;background:#eee}
+td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f6f6f6}
+pre{background:#f6f6f6;padding:.7em;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
+code{font-size:.92em;overflow-wrap:anywhere}em{color:#444}"""
+
+def _report_md(res, s, tg, mg, figs, command, src) -> str:
+    "The report as markdown; `src(name)`: where figure `name` is (a file for report.md, a data URI for report.html)."
+    i, conv = res.info, _convention(res, 'scbig')
+    profiles = ' and '.join(f'`{p}`' for p in i['conventions'])
+    abl_seeds = i.get('ablation_seeds', i['seeds'][:1])
+    md = [f"# scbig benchmark: {i['dataset']}", '', '## Headline', '', f'![{HEADLINE}]({src(HEADLINE)})', '',
+          f"*{conv}. scBIG in crimson (its variants in lighter shades), each baseline in its own colour, the "
+          "ceiling dashed grey. Metrics: `scbig:` the scbig profile (r_all: Pearson of predicted and real deltas "
+          "over all genes; PDS), `cell_eval:` the cell_eval profile (discrimination score L1); higher is better for "
+          "each. The whiskers show how each mean moves with the held-out conditions; whether scBIG differs from a "
+          "baseline is the paired question of the Margins table.*", '',
+          '## Run', '',
+          f"- command: `{command or 'run_benchmark(...)'}`",
+          f"- data: {i['n_cells']:,} cells x {i['n_genes']:,} genes; split: {i['split']}",
+          f"- scBIG: preset `{i['preset']}`, overrides {i['overrides'] or 'none'}, seeds {i['seeds']}; "
+          f"ablations (seeds {abl_seeds}): {list(i['ablations']) or 'none'}",
+          f"- predicted cells per condition: {i['n_cells_predicted']}; wall time {i['seconds_total']:.0f} s; "
+          f"scbig {i['scbig_version']}", '',
+          '## Targets', '', _md_table(tg), '',
+          f'*{conv}; metric profiles {profiles}; mean over conditions per seed, then over seeds. "gap closed" is '
+          '(scBIG − best baseline) / (ceiling − best baseline); the target is to beat every baseline and close at '
+          'least half the gap. "same conditions": scBIG against each baseline on the conditions that baseline '
+          'predicts.*', '',
+          '## Margins', '', _md_table(mg) if len(mg) else 'No baseline to compare with.', '',
+          f"*{conv}. scBIG's value per condition (mean of its seeds) minus the baseline's, on the conditions both "
+          "have; 95% bootstrap interval over conditions (2000 draws, seed 0); wins, ties and losses count "
+          "conditions. An interval that holds 0 does not show a win.*", '',
+          '## Results', '', _md_table(s[['n', 'seeds']].join(_mean_sd(s, res.metric_names))), '',
+          f"*{conv}; rows: method / subgroup of conditions; metric profiles {profiles}. Mean over held-out "
+          "conditions (all folds pooled), then mean ± sd over seeds; `n` conditions per subgroup. Baselines and the "
+          "ceiling are deterministic (one run, no sd).*", '', '## Figures', '']
+    for name in figs:
+        if name != HEADLINE: md += [f'### {name}', '', f'![{name}]({src(name)})', '', f'*{conv}.*', '']
+    md += ['## Conventions', '', 'What each metric profile computes, as `evaluate(...).describe()` prints it:', '']
+    md += [f"### {p}\n\n```\n{t}\n```\n" for p, t in i['conventions'].items()]
+    return '\n'.join(md)
+
+def _fname(name:str) -> str: return name.replace(' ', '_').replace(',', '').replace(':', '') + '.png'
+
+def _page(title:str, body:str) -> str:
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+            f"content='width=device-width, initial-scale=1'><title>{escape(title)}</title><style>{REPORT_CSS}</style>"
+            f"</head><body>{body}</body></html>")
 
 def write_report(res:BenchmarkResult, # A `run_benchmark` result
                  out_dir, # Folder to write into (created)
                  command:str='', # The command that produced it, printed in the report
                 ) -> dict:
-    "Write metrics.csv (per condition), summary.csv, targets.csv, report.md and report.html (figures embedded); returns {name: path}."
+    """Write metrics.csv (per condition), summary.csv, targets.csv, report.md and report.html (the markdown
+    rendered by markdown-it-py, figures embedded); returns {name: path}."""
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     s, tg = res.summary(), res.targets()
     res.metrics.to_csv(out/'metrics.csv', index=False); s.to_csv(out/'summary.csv'); tg.to_csv(out/'targets.csv')
     (out/'run.json').write_text(json.dumps({**res.info, 'command': command}, indent=1, default=str))
     figs = figures(res)
-    main = [c for c in res.metric_names]
-    i = res.info
-    conv = '\n\n'.join(f"**{p}**\n\n```\n{t}\n```" for p, t in i['conventions'].items())
-    md = [f"# scbig benchmark: {i['dataset']}", '', '## Run', '',
-          f"- command: `{command or 'run_benchmark(...)'}`", f"- data: {i['n_cells']:,} cells x {i['n_genes']:,} genes; split: {i['split']}",
-          f"- scBIG: preset `{i['preset']}`, overrides {i['overrides'] or 'none'}, seeds {i['seeds']}; ablations (seeds {i.get('ablation_seeds', i['seeds'][:1])}): {list(i['ablations']) or 'none'}",
-          f"- predicted cells per condition: {i['n_cells_predicted']}; wall time {i['seconds_total']:.0f} s; scbig {i['scbig_version']}", '',
-          '## Targets', '', 'scBIG against the best baseline on each target metric (all held-out conditions; mean over seeds). "gap closed" is (scBIG − best baseline) / (ceiling − best baseline); the target is to beat every baseline and close at least half the gap.', '',
-          _md_table(tg), '', '## Results', '', 'Mean over held-out conditions (all folds pooled), then mean and standard deviation over seeds; `n` conditions per subgroup. Baselines and the ceiling are deterministic (one run).', '',
-          _md_table(s[['n', 'seeds'] + main]), '', '## Figures', '']
-    for name in figs: md += [f'### {name}', '', f'![{name}]({name.replace(" ", "_").replace(",", "")}.png)', '']
-    md += ['## Conventions', '', conv, '']
-    for name, b64 in figs.items(): (out/f'{name.replace(" ", "_").replace(",", "")}.png').write_bytes(base64.b64decode(b64))
-    (out/'report.md').write_text('\n'.join(md))
-    html = '\n'.join(md)
-    import html as H
-    body = []
-    for block in html.split('\n\n'):
-        if block.startswith('|'):
-            r = [l.strip('|').split('|') for l in block.splitlines() if not l.startswith('|---')]
-            body.append('<table>' + ''.join('<tr>' + ''.join(f"<{'th' if k == 0 else 'td'}>{H.escape(x.strip())}</{'th' if k == 0 else 'td'}>" for x in row) + '</tr>' for k, row in enumerate(r)) + '</table>')
-        elif block.startswith('!['):
-            name = block[2:block.index(']')]; body.append(f'<img alt="{H.escape(name)}" src="data:image/png;base64,{figs[name]}" style="max-width:100%">')
-        elif block.startswith('#'):
-            lvl = len(block) - len(block.lstrip('#')); body.append(f'<h{lvl}>{H.escape(block.lstrip("# "))}</h{lvl}>')
-        elif block.startswith('```') or block.startswith('**'): body.append(f'<pre>{H.escape(block.strip("`"))}</pre>')
-        else: body.append(f'<p>{H.escape(block)}</p>'.replace('\n', '<br>'))
-    (out/'report.html').write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>scbig benchmark</title><style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;font-size:12px}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}</style></head><body>{''.join(body)}</body></html>")
+    mg = margins(res) if 'scbig' in set(res.metrics.method) else pd.DataFrame()
+    for name, b64 in figs.items(): (out/_fname(name)).write_bytes(base64.b64decode(b64))
+    (out/'report.md').write_text(_report_md(res, s, tg, mg, figs, command, _fname))
+    md = _report_md(res, s, tg, mg, figs, command, lambda n: f'data:image/png;base64,{figs[n]}')
+    body = MarkdownIt('commonmark', {'html': False}).enable('table').render(md)
+    body = body.replace('<table>', '<div class="tw"><table>').replace('</table>', '</table></div>')
+    (out/'report.html').write_text(_page(f"scbig benchmark: {res.info['dataset']}", body))
     return {k: out/k for k in ('metrics.csv', 'summary.csv', 'targets.csv', 'run.json', 'report.md', 'report.html')}
 
 # %% ../nbs/12_benchmark.ipynb #c1f043bb

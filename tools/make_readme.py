@@ -3,7 +3,8 @@
 Usage: python tools/make_readme.py [--check]
 
 Markdown cells are copied; visible code cells become ```python blocks followed by their saved
-plain-text outputs; `#| hide` cells are dropped; links to notebooks and pages of the docs site become
+plain-text outputs (a figure becomes a line pointing to the documentation, which shows it); `#| hide`
+cells are dropped; links to notebooks and pages of the docs site become
 absolute links to the published documentation. `--check` exits 1 when README.md differs.
 """
 import json, re, sys, tomllib
@@ -43,9 +44,12 @@ def readme(root:Path=ROOT) -> str:
             flags, lines = _directives(src)
             if 'hide' in flags or not '\n'.join(lines).strip(): continue
             block = '```python\n' + '\n'.join(lines).strip() + '\n```'
-            outs = [''.join(o.get('text') or o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', [])]
+            figs = [o for o in c.get('outputs', []) if 'image/png' in o.get('data', {})]
+            outs = [''.join(o.get('text') or o.get('data', {}).get('text/plain', ''))
+                    for o in c.get('outputs', []) if o not in figs]
             outs = [o for o in outs if o.strip()]
             if outs: block += '\n\n```\n' + '\n'.join(o.rstrip('\n') for o in outs) + '\n```'
+            if figs: block += f'\n\n*The figure is drawn on the [documentation home page]({doc_url}).*'
             parts.append(block)
     return HEADER + '\n\n'.join(p.strip('\n') for p in parts) + '\n'
 
