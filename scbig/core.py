@@ -224,19 +224,20 @@ def budget(full, # Value for a real run
 
 # %% ../nbs/00_core.ipynb #39033e87
 def _interactive() -> bool:
-    "stderr is a terminal, or this runs in a Jupyter kernel (notebook, lab, Colab, VS Code); not execnb's captured shell."
+    "stderr is a terminal, or a Jupyter kernel runs this (notebook, lab, Colab, VS Code); not execnb's captured shell."
     try:
         if sys.stderr is not None and sys.stderr.isatty(): return True
     except (AttributeError, ValueError): pass          # no isatty, or a closed stream
     ip = sys.modules['IPython'].get_ipython() if 'IPython' in sys.modules else None
-    return getattr(ip, 'kernel', None) is not None      # ZMQInteractiveShell has a kernel; a terminal or captured shell has none
+    return getattr(ip, 'kernel', None) is not None      # Jupyter's shell has a kernel; a terminal or captured one none
 
 def progress_enabled(quiet:bool|None=None, # True: no bars; False: bars; None: auto (bars when interactive)
                     ) -> bool:
-    "Whether to show progress bars: $SCBIG_PROGRESS=0 or `quiet=True` say no; `quiet=False` or $SCBIG_PROGRESS=1 yes; else interactive only."
+    "Show bars? $SCBIG_PROGRESS=0 or `quiet=True`: no; `quiet=False` or $SCBIG_PROGRESS=1: yes; else if interactive."
     env = os.environ.get('SCBIG_PROGRESS', '').strip()
     if env not in ('', '0', '1'):
-        raise ConfigError(f"$SCBIG_PROGRESS={env!r}", "set SCBIG_PROGRESS=0 (no progress bars) or 1 (bars), or unset it (bars when interactive)")
+        raise ConfigError(f"$SCBIG_PROGRESS={env!r}",
+                          "set SCBIG_PROGRESS=0 (no progress bars) or 1 (bars), or unset it (bars when interactive)")
     if quiet is True or env == '0': return False
     if quiet is False or env == '1': return True
     return _interactive()

@@ -41,7 +41,7 @@ class TrainConfig:
     patience:int|None=None # Stop after N validations without improvement (None: never)
     checkpoint_every:int=100 # Save a checkpoint every N steps (if `out_dir` is given)
     log_every:int=10 # Write a CSV row every N steps
-    amp:str='auto' # 'auto' (GPUs: bf16 at compute capability 8.0+, fp16 with loss scaling below; CPU/MPS: none), 'fp16', 'bf16', 'off'
+    amp:str='auto' # 'auto' (GPU capability 8.0+: bf16, below: scaled fp16; CPU/MPS: none), 'fp16', 'bf16', 'off'
     compile:bool=False # torch.compile the model
     seed:int=0 # Seed for python, numpy and torch
     device:str='auto' # 'auto', 'cuda', 'mps' or 'cpu'
@@ -126,8 +126,9 @@ def amp_policy(device_type:str, # 'cuda', 'mps' or 'cpu'
     if amp == 'fp16': return torch.float16, True
     if device_type == 'cuda' and not native_bf16:
         cap = 'unknown' if capability is None else '.'.join(map(str, capability))
-        warnings.warn(f"amp='bf16' on a GPU of compute capability {cap}: below 8.0 (T4, V100) it has no bf16 tensor cores and torch "
-                      "emulates bf16, often slower than float32. Use amp='auto' (fp16 with loss scaling there) or amp='fp16'", stacklevel=2)
+        warnings.warn(f"amp='bf16' on a GPU of compute capability {cap}: below 8.0 (T4, V100) it has no bf16 "
+                      "tensor cores and torch emulates bf16, often slower than float32. Use amp='auto' (fp16 with "
+                      "loss scaling there) or amp='fp16'", stacklevel=2)
     return torch.bfloat16, False
 
 # %% ../nbs/09_train.ipynb #16c246ab
@@ -194,7 +195,8 @@ class Learner:
                 ):
         self.cfg = cfg or TrainConfig()
         self.model, self.get_batch, self.loss_fn, self.val_fn = model, get_batch, loss_fn, val_fn
-        self.out_dir, self.meta, self.n_items, self.desc = (Path(out_dir) if out_dir else None), dict(meta or {}), n_items, desc
+        self.out_dir, self.meta, self.n_items = (Path(out_dir) if out_dir else None), dict(meta or {}), n_items
+        self.desc = desc
         self.rank, self.world_size, self.local_rank = dist_info()
         self.cbs = sorted([*(cbs or []), *_default_cbs(self)], key=lambda c: c.order)
         self.step, self.history, self.best_val, self.best_state, self.bad_vals = 0, [], math.inf, None, 0
@@ -281,9 +283,9 @@ def _one_step(self:Learner) -> float:
 
 @patch
 def _scaled_step(self:Learner):
-    "fp16: the optimiser step through the GradScaler (skipped when a gradient overflowed; the schedule moves on regardless)."
+    "fp16: the optimiser step through the GradScaler (skipped if a gradient overflowed; the schedule moves on anyway)."
     self.scaler.step(self.opt); self.scaler.update()
-    with warnings.catch_warnings():                      # torch warns that the schedule stepped after a skipped optimiser step
+    with warnings.catch_warnings():          # torch warns when the schedule steps after a skipped optimiser step
         warnings.filterwarnings('ignore', message='Detected call of `lr_scheduler.step', category=UserWarning)
         self.sched.step()
 
@@ -327,11 +329,12 @@ def _validate(self:Learner):
 # %% ../nbs/09_train.ipynb #b694c30b
 @patch
 def state(self:Learner) -> dict:
-    "Everything needed to resume: weights, optimiser, schedule, EMA, best state, step, fp16 loss scaler, RNG states, settings."
+    "All a resume needs: weights, optimiser, schedule, EMA, best state, step, fp16 scaler, RNG states, settings."
     from scbig import __version__
     return {'step': self.step, 'model': self.model.state_dict(), 'opt': self.opt.state_dict(), 'sched': self.sched.state_dict(),
             'ema': self.ema_state, 'best_val': self.best_val, 'best_state': self.best_state, 'bad_vals': self.bad_vals,
-            'scaler': self.scaler.state_dict() if self.scaler else None, 'rng': get_rng_state(), 'cfg': asdict(self.cfg), 'scbig_version': __version__}
+            'scaler': self.scaler.state_dict() if self.scaler else None,
+            'rng': get_rng_state(), 'cfg': asdict(self.cfg), 'scbig_version': __version__}
 
 @patch
 def _resume(self:Learner):
@@ -342,7 +345,7 @@ def _resume(self:Learner):
     st = load_checkpoint(path, map_location=self.device)
     self.model.load_state_dict(st['model']); self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
     self.step, self.ema_state, self.best_val, self.best_state, self.bad_vals = st['step'], st['ema'], st['best_val'], st['best_state'], st['bad_vals']
-    if self.scaler and st.get('scaler'): self.scaler.load_state_dict(st['scaler'])   # fp16 loss scale and its growth counter
+    if self.scaler and st.get('scaler'): self.scaler.load_state_dict(st['scaler'])   # fp16 loss scale, growth counter
     set_rng_state(st['rng'])
     if self.is_main: print(f"resumed from {path} at step {self.step}")
 
@@ -354,15 +357,17 @@ def save(self:Learner, path=None) -> Path|None:
 
 # %% ../nbs/09_train.ipynb #aaad7d87
 class ProgressCB(Callback):
-    "Progress bar (`scbig.core.progress`) named `learn.desc`: steps, loss, last validation, items per second (with `learn.n_items`), ETA."
+    "Progress bar (`scbig.core.progress`) named `learn.desc`: steps, loss, last val, items/s (with `n_items`), ETA."
     order = 10
     def before_fit(self, learn):
-        self.bar = progress(total=learn.cfg.max_steps, initial=learn.step, desc=learn.desc, quiet=learn.cfg.quiet if learn.is_main else True,
-                            unit='step', leave=None)   # leave=None: a bar inside another (a benchmark fold) goes when done
+        quiet = learn.cfg.quiet if learn.is_main else True
+        self.bar = progress(total=learn.cfg.max_steps, initial=learn.step, desc=learn.desc, quiet=quiet, unit='step',
+                            leave=None)   # leave=None: a bar inside another (a benchmark's) goes when done
         self.post = {}
     def after_step(self, learn):
         self.post['loss'] = f'{learn.loss:.4f}'
-        if getattr(learn, 'n_items', None): self.post['items/s'] = f"{learn.n_items * learn.cfg.grad_accum / learn.step_time:,.0f}"
+        if getattr(learn, 'n_items', None):
+            self.post['items/s'] = f"{learn.n_items * learn.cfg.grad_accum / learn.step_time:,.0f}"
         self.bar.set_postfix(self.post, refresh=False); self.bar.update(1)
     def after_val(self, learn): self.post['val'] = f'{learn.val:.4g}'
     def after_fit(self, learn): self.bar.close()
