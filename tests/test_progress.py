@@ -22,3 +22,25 @@ def test_tty_turns_bars_on(monkeypatch):
     monkeypatch.delenv('SCBIG_PROGRESS', raising=False)
     monkeypatch.setattr(sys.stderr, 'isatty', lambda: True, raising=False)
     assert progress_enabled() and not progress_enabled(quiet=True)
+
+# The bars of long work name what they count (shown here by forcing them on; stderr is pytest's).
+import os
+import numpy as np
+import pytest
+
+def test_grc_bar(capsys, monkeypatch):
+    from scbig.grc import GRC
+    monkeypatch.setenv('SCBIG_PROGRESS', '1')
+    E = np.random.default_rng(0).normal(size=(60, 8))
+    GRC(4, n_steps=3, n_init=1).fit(E)
+    assert 'GRC: 100%' in capsys.readouterr().err
+    GRC(4, n_steps=3, n_init=1).fit(E, quiet=True)
+    assert capsys.readouterr().err == ''
+
+@pytest.mark.skipif(not os.environ.get('SCBIG_DATA_DIR'), reason='needs the priors in $SCBIG_DATA_DIR')
+def test_priors_bar(capsys, monkeypatch):
+    from scbig.priors import gene_embeddings
+    monkeypatch.setenv('SCBIG_PROGRESS', '1')
+    gene_embeddings(['KLF1', 'SET'], dim=16)
+    err = capsys.readouterr().err
+    assert 'priors: 100%' in err and '2/2' in err, err
