@@ -34,7 +34,9 @@ __all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'Co
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
 class SCBIGConfig:
-    "Every setting of an scBIG model: programs, encoder, flow, alignment and the two training stages."
+    """Every setting of an scBIG model: programs, encoder, flow, alignment and the two training stages.
+    Progress bars (priors, GRC, each training stage, prediction) follow `quiet`: None shows them in a terminal
+    or Jupyter, not in logs or CI; True or False force them off or on; $SCBIG_PROGRESS=0 turns them all off."""
     n_programs:int=32 # K, GRC programs (tokens of the encoder)
     programs:str='grc' # 'grc' (GRC on priors + STRING), 'grc_data' (+ the training deltas' co-variation), 'random' (ablation)
     grc_seed:int=42 # Seed of GRC's k-means start (the official 42)
@@ -69,7 +71,7 @@ class SCBIGConfig:
     pool_cells:int=1000 # Control cells stored with the model, the default source of predictions
     seed:int=0 # Seed of everything
     device:str='auto' # 'auto', 'cuda', 'mps' or 'cpu'
-    quiet:bool=True # No progress bars
+    quiet:bool|None=None # Progress bars: None auto (terminal or Jupyter only), True off, False on
 
     def __post_init__(self):
         if isinstance(self.gcae, dict): self.gcae = GCAEConfig(**self.gcae)
@@ -385,14 +387,15 @@ def fit(self:SCBIG,
     # 1. programs from priors
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        ge = gene_embeddings(self.genes, dim=c.prior_dim, seed=c.seed)
+        ge = gene_embeddings(self.genes, dim=c.prior_dim, seed=c.seed, quiet=c.quiet)
         self.no_prior = list(ge.missing)
         if self.no_prior: warnings.warn(f"{len(self.no_prior)} of {len(self.genes)} measured genes have no prior; GRC places them by STRING and capacity, their tokens' prior mean leaves them out: {self.no_prior[:20]}", PriorWarning)
         if c.programs == 'random': labels = random_programs(len(self.genes), c.n_programs, np.random.default_rng(c.grc_seed))
         else:
-            grc = GRC(c.n_programs, seed=c.grc_seed, missing='place').fit(ge.emb, string_adjacency(self.genes), deltas=data.delta(train) if c.programs == 'grc_data' else None, genes=self.genes)
+            grc = GRC(c.n_programs, seed=c.grc_seed, missing='place').fit(ge.emb, string_adjacency(self.genes), deltas=data.delta(train) if c.programs == 'grc_data' else None, genes=self.genes,
+                                                                          quiet=c.quiet)
             labels = grc.labels_
-        pe = gene_embeddings(data.perturbed_genes, dim=c.prior_dim, seed=c.seed)
+        pe = gene_embeddings(data.perturbed_genes, dim=c.prior_dim, seed=c.seed, quiet=c.quiet)
     self.labels, self.gene_table, self.cond_table = np.asarray(labels), ge.emb, pe.emb
     train, lost = _embeddable(train, data, pe.emb)
     if lost: warnings.warn(f"training conditions with genes that have no prior are left out ({lost}): the condition encoder cannot embed them", PriorWarning)
@@ -476,7 +479,8 @@ def fit(self:SCBIG,
         fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10), val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
         sub_dir = (out/('flow' if k == 0 else f'flow{k}')) if out else None
         lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir,
-                      cbs=[AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else [], n_items=c.batch_size).fit()
+                      cbs=[AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else [], n_items=c.batch_size,
+                      desc='flow' if c.n_flows == 1 else f'flow {k + 1}/{c.n_flows}').fit()
         _check_interrupted(lrn, 'the flow' if c.n_flows == 1 else f'flow {k + 1} of {c.n_flows}')
         fld.eval(); self.fields.append(fld); self.flow_learners.append(lrn)
         if auto:                                                # unseen genes: the prior path or the generic vector, whichever scores higher on val
@@ -565,7 +569,7 @@ def _ensure_embeddable(self:SCBIG, conds:list):
     if not new: return
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        try: e = gene_embeddings(new, dim=self.config.prior_dim, seed=self.config.seed).emb
+        try: e = gene_embeddings(new, dim=self.config.prior_dim, seed=self.config.seed, quiet=self.config.quiet).emb
         except DataNotFoundError: e = pd.DataFrame(columns=self.cond_table.columns)
     lost = [g for g in new if g not in e.index]
     if lost: raise PriorError(f"{len(lost)} perturbed genes have no prior embedding, so the model cannot embed them: {lost}",
@@ -670,7 +674,8 @@ def predict_variants(self:SCBIG,
     rng = np.random.default_rng(seed)
     src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and for the control block
     if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
-    moved = {c: self._move(src, None, c) for c in conds}  # the ODE, once per condition whatever the variants
+    bar = progress(conds, desc='predict', unit='condition', quiet=self.config.quiet, leave=None)
+    moved = {c: self._move(src, None, c) for c in bar}  # the ODE, once per condition whatever the variants
     col, rule, fc = {g: j for j, g in enumerate(self.genes)}, self.target_rule, self.config.flow
     obs = pd.DataFrame({'condition': pd.Categorical([c for c in conds for _ in range(n)] + [self.control] * n * with_control)})
     obs.index = [f'scbig:{i}' for i in range(len(obs))]
