@@ -80,7 +80,7 @@ def _read_rows(X, rows:np.ndarray, dtype=np.float32) -> np.ndarray:
     out[order] = block[inv]
     return out
 
-# %% ../nbs/01_data.ipynb #cc57c53e
+# %% ../nbs/01_data.ipynb #4996a2ae
 _ALIAS_HEADERS = {('old_symbol', 'new_symbol'), ('old', 'new'), ('alias', 'symbol'), ('from', 'to')}
 
 def read_gene_aliases(path:str|Path, # A two-column CSV or TSV: old symbol, new symbol (a header row such as old_symbol,new_symbol is optional)
