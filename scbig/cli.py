@@ -51,7 +51,7 @@ def _quiet(f):
         warnings.simplefilter('ignore', PriorWarning)
         return f()
 
-# %% ../nbs/13_cli.ipynb #b4e692b2
+# %% ../nbs/13_cli.ipynb #fdb90de2
 _SECTIONS = {'gcae': GCAEConfig, 'flow': FlowConfig, 'align': AlignConfig}
 
 def setting_keys() -> list[str]:
