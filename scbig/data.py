@@ -83,19 +83,24 @@ def _read_rows(X, rows:np.ndarray, dtype=np.float32) -> np.ndarray:
 # %% ../nbs/01_data.ipynb #4996a2ae
 _ALIAS_HEADERS = {('old_symbol', 'new_symbol'), ('old', 'new'), ('alias', 'symbol'), ('from', 'to')}
 
-def read_gene_aliases(path:str|Path, # A two-column CSV or TSV: old symbol, new symbol (a header row such as old_symbol,new_symbol is optional)
+def read_gene_aliases(path:str|Path, # A two-column CSV or TSV: old symbol, new symbol (a header row is optional)
                      ) -> dict:
     "{old symbol: new symbol} from a table, checked: two columns, no empty names, no old symbol mapped to two new ones."
     p = Path(path).expanduser()
-    if not p.is_file(): raise DataNotFoundError(f"no gene alias file {p}", "pass a two-column CSV/TSV of old and new symbols (old_symbol,new_symbol)")
+    if not p.is_file():
+        raise DataNotFoundError(f"no gene alias file {p}", "pass a two-column CSV/TSV of old and new symbols")
     t = pd.read_csv(p, sep=None, engine='python', header=None, dtype=str, skipinitialspace=True, comment='#')
-    if t.shape[1] != 2: raise DataError(f"{p} has {t.shape[1]} columns, not 2", "write one old_symbol,new_symbol pair per line (comma or tab separated)")
+    if t.shape[1] != 2:
+        raise DataError(f"{p} has {t.shape[1]} columns, not 2", "write one pair per line: old_symbol,new_symbol")
     if len(t) and tuple(t.iloc[0].str.strip().str.lower()) in _ALIAS_HEADERS: t = t.iloc[1:]
     t = t.apply(lambda s: s.str.strip())
-    if t.isna().any().any() or (t == '').any().any(): raise DataError(f"{p} has empty symbols on {int((t.isna() | (t == '')).any(axis=1).sum())} rows", "fill or delete those rows")
+    empty = (t.isna() | (t == '')).any(axis=1)
+    if empty.any(): raise DataError(f"{p} has empty symbols on {int(empty.sum())} rows", "fill or delete those rows")
     t = t.drop_duplicates()
     two = t[t[0].duplicated(keep=False)]
-    if len(two): raise DataError(f"{p} maps {two[0].nunique()} old symbols to more than one new one: {sorted(two[0].unique())[:5]}", "keep one new symbol per old one")
+    if len(two): raise DataError(f"{p} maps {two[0].nunique()} old symbols to more than one new one: "
+                                 f"{sorted(two[0].unique())[:5]}",
+                                 "keep one new symbol per old one")
     return dict(zip(t[0], t[1]))
 
 # %% ../nbs/01_data.ipynb #f1945e1c
@@ -107,7 +112,7 @@ class PerturbData:
                  control:str='control', # This dataset's control label ('ctrl', 'non-targeting' ... are also read as control)
                  min_cells:int=10, # Fewest cells a condition (and the control) needs
                  too_few:str='raise', # What to do with conditions under `min_cells`: 'raise' or 'drop'
-                 gene_aliases:dict|str|Path|None=None, # Old symbols to current ones, for perturbed and measured genes: {'KIAA1804': 'MAP3K21'} or a two-column CSV/TSV
+                 gene_aliases:dict|str|Path|None=None, # Old symbols to new (perturbed, measured genes): dict or CSV/TSV
                  sep:str='+', # Separator between the genes of a pair in the condition column
                  max_genes:int=2, # Most genes per condition (2: singles and pairs)
                 ):
@@ -117,7 +122,8 @@ class PerturbData:
         self.adata, self.condition_key, self.control, self.min_cells = adata, condition_key, control, min_cells
         self._check_shape_and_genes()
         self._check_values()
-        gene_aliases = read_gene_aliases(gene_aliases) if isinstance(gene_aliases, (str, Path)) else dict(gene_aliases or {})
+        if isinstance(gene_aliases, (str, Path)): gene_aliases = read_gene_aliases(gene_aliases)
+        gene_aliases = dict(gene_aliases or {})
         self._rename_measured(gene_aliases)
         self._read_conditions(sep=sep, max_genes=max_genes, gene_aliases=gene_aliases)
         self._apply_min_cells(too_few)
@@ -138,7 +144,7 @@ def _check_shape_and_genes(self:PerturbData):
 
 @patch
 def _rename_measured(self:PerturbData, aliases:dict):
-    "`self._genes`: var_names with old symbols mapped through `aliases` (renames in `renamed_measured`); no two genes may meet."
+    "`self._genes`: var_names mapped through `aliases` (the renames in `renamed_measured`); no two genes may meet."
     names = self.adata.var_names
     self._genes = pd.Index([aliases.get(g, g) for g in names]) if aliases else names
     self.renamed_measured = {g: n for g, n in zip(names, self._genes) if g != n}
@@ -146,7 +152,7 @@ def _rename_measured(self:PerturbData, aliases:dict):
     if len(dup):
         pairs = [f"{n} <- {sorted(g for g, m in zip(names, self._genes) if m == n)}" for n in dup[:5]]
         raise DataError(f"the gene aliases give {len(dup)} measured genes a name another one has: {'; '.join(pairs)}",
-                        "drop those rows from the alias table, or merge the genes (e.g. sum them) before building the data")
+                        "drop those rows from the alias table, or merge the genes (e.g. sum them) first")
 
 @patch
 def _check_values(self:PerturbData):

@@ -305,7 +305,8 @@ def fit_gcae(model:GCAE, # The autoencoder (its `gene_mean` is set from `X`)
             was = m.training; m.eval()
             with torch.no_grad(): v = F.mse_loss(m(Xv.to(m.gene_mean.device)), Xv.to(m.gene_mean.device)).item()
             m.train(was); return v
-    return Learner(model, get_batch, recon_loss, cfg, val_fn=val_fn, out_dir=out_dir, n_items=batch_size).fit(resume=resume)
+    return Learner(model, get_batch, recon_loss, cfg, val_fn=val_fn, out_dir=out_dir,
+                   n_items=batch_size).fit(resume=resume)
 
 # %% ../nbs/05_gcae.ipynb #f7ac0746
 def r2(X:np.ndarray, # (N, G) true expression
