@@ -201,7 +201,7 @@ def test_data_flags_reach_the_data_and_the_model(tmp_path, monkeypatch):
 
 @needs_data
 def test_train_resume_equals_uninterrupted(tmp_path, monkeypatch):
-    "`scbig train` stopped part-way through the flow (as by SIGTERM), then `--resume`: the straight run's model, bitwise."
+    "`scbig train` stopped part-way through the flow (as SIGTERM does), then `--resume`: the straight model, bitwise."
     import signal
     import numpy as np
     from scbig.train import Learner
