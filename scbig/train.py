@@ -392,7 +392,7 @@ class CSVLogCB(Callback):
     def after_val(self, learn): self._write(learn, f'{learn.val:.6g}')
 
 class CheckpointCB(Callback):
-    "Checkpoint every `checkpoint_every` steps and at the end; run.json at the start."
+    "Checkpoint every `checkpoint_every` steps (at a validation step, after it) and at the end; run.json at the start."
     order = 30
     def before_fit(self, learn):
         from scbig import __version__
@@ -401,6 +401,9 @@ class CheckpointCB(Callback):
                 'started': time.strftime('%Y-%m-%dT%H:%M:%S'), 'resumed_at_step': learn.step, **learn.meta}
         (learn.out_dir/'run.json').write_text(json.dumps(meta, indent=1, default=str))
     def after_step(self, learn):
+        due_val = learn.val_fn is not None and learn.step % learn.cfg.val_every == 0
+        if learn.step % learn.cfg.checkpoint_every == 0 and not due_val: learn.save()
+    def after_val(self, learn):                     # a run killed later resumes with this step's validation counted
         if learn.step % learn.cfg.checkpoint_every == 0: learn.save()
     def after_fit(self, learn): learn.save()
 
