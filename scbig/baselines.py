@@ -1,4 +1,4 @@
-"""Control, mean, non-control mean, matching mean, additive, partial additive and linear baselines, with the same `fit` / `predict` life-cycle as the model
+"""Control, mean, non-control mean, matching mean, additive, partial additive, linear, PCA-ridge, latent additive and nearest-neighbour baselines, with the same `fit` / `predict` life-cycle as the model, and the gain and target rule scBIG gets (`calibrate`)
 
 Docs: https://scbig-dev.github.io/scbig/baselines.html.md"""
 
