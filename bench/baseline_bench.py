@@ -27,7 +27,8 @@ def main(dataset:str='norman19_subset', folds:int=5, out:str|None=None) -> pd.Da
         r = {'baseline': name}
         for short, col in METRICS.items():
             r[f'{short} gain 1'] = s.loc[name, col]
-            r[f'{short} val gain'] = s.loc[f'{name} (val gain)', col] if f'{name} (val gain)' in s.index else float('nan')
+            cal = f'{name} (val gain)'
+            r[f'{short} val gain'] = s.loc[cal, col] if cal in s.index else float('nan')
         r['gains by fold'] = ' '.join(f'{g:g}' for g in res.info['gains'].get(f'{name} (val gain)', []))
         rows.append(r)
     tab = pd.DataFrame(rows).set_index('baseline')

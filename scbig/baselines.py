@@ -29,13 +29,14 @@ class Baseline:
     name = 'baseline'
     scalable = True # Its predicted change from the control can be scaled by a gain (all but `ControlBaseline`)
     def __init__(self,
-                 target_rule:bool=False, # Set each measured target's own transcript by scBIG's rule (`learn_target_rule`)
+                 target_rule:bool=False, # Set each measured target's own transcript by scBIG's rule
                 ): self.fitted, self.target_rule, self.gain = False, bool(target_rule), 1.0
     def _fit(self, data:PerturbData): pass
     def _predict(self, conds:list) -> np.ndarray: raise NotImplementedError
     def settings(self) -> dict: return {}
     def __repr__(self):
-        s = ', '.join(f'{k}={v!r}' for k, v in {**self.settings(), **({'target_rule': True} if self.target_rule else {})}.items())
+        kw = {**self.settings(), **({'target_rule': True} if self.target_rule else {})}
+        s = ', '.join(f'{k}={v!r}' for k, v in kw.items())
         return f"{type(self).__name__}({s})" + (f": fitted on {len(self.train)} perturbations" if self.fitted else ': not fitted')
 
 # %% ../nbs/10_baselines.ipynb #66c397e9
@@ -66,8 +67,9 @@ def fit(self:Baseline,
     self.single_of = {data.condition(c).genes[0]: c for c in conds if data.kind(c) == 'single'}
     self._fit(data)
     col = {g: j for j, g in enumerate(self.genes)}                       # measured targets of the training singles
-    obs = [(g, float(self.ctrl_mean[col[g]]), float(self.means.loc[c].values[col[g]])) for g, c in self.single_of.items() if g in col]
-    self.rule_ = learn_target_rule([o[1] for o in obs], [o[2] for o in obs])   # scBIG's rule (None under 3 measured targets)
+    obs = [(g, float(self.ctrl_mean[col[g]]), float(self.means.loc[c].values[col[g]]))
+           for g, c in self.single_of.items() if g in col]
+    self.rule_ = learn_target_rule([o[1] for o in obs], [o[2] for o in obs])   # scBIG's rule (None under 3 targets)
     self.target_values = target_values(self.rule_, obs)
     self.fitted = True
     return self
@@ -101,7 +103,7 @@ def predict(self:Baseline,
 # %% ../nbs/10_baselines.ipynb #beab4379
 @patch
 def _set_targets(self:Baseline, X:np.ndarray, conds:list) -> np.ndarray:
-    "Each measured target of each condition set by the fitted rule (scBIG's `set_target_level`, a pseudobulk row as its cells)."
+    "Each measured target of each condition set by the fitted rule (scBIG's `set_target_level` on a pseudobulk row)."
     col = {g: j for j, g in enumerate(self.genes)}
     for i, c in enumerate(conds):
         for g in parse_condition(c, control=self.control).genes:
@@ -255,23 +257,25 @@ def _predict(self:LinearBaseline, conds):
 
 # %% ../nbs/10_baselines.ipynb #20e3fc11
 class PCARidgeBaseline(LinearBaseline):
-    "PCA gene embedding G; each target its row of G if measured, else its prior mapped into G's rows; Y ≈ G W Pᵀ + b by ridge."
+    "PCA gene embedding G; a target's row of G if measured, else its prior mapped into G's rows; Y ≈ G W Pᵀ + b, ridge."
     name = 'pca_ridge'
     center_p = True
     def __init__(self,
                  n_pcs:int=10, # K: principal components of the training pseudobulks
                  ridge:float=0.1, # λ: ridge penalty of W (both sides) and of the map from priors to G's rows
-                 prior:pd.DataFrame|None=None, # (genes, d) prior table, index = symbols (None: `gene_embeddings` at fit)
+                 prior:pd.DataFrame|None=None, # (genes, d) prior table by symbol (None: `gene_embeddings` at fit)
                  target_rule:bool=False, # As `Baseline`
                 ):
         if prior is not None and (not isinstance(prior, pd.DataFrame) or prior.index.duplicated().any()):
-            raise ConfigError("prior must be a DataFrame with one row per gene symbol", "index it by gene symbol, one row each")
+            raise ConfigError("prior must be a DataFrame with one row per gene symbol",
+                              "index it by gene symbol, one row each")
         super().__init__(n_pcs=n_pcs, ridge=ridge, missing='mean', target_rule=target_rule)
         self.prior = prior
-    def settings(self): return {'n_pcs': self.n_pcs, 'ridge': self.ridge,
-                                'prior': 'gene_embeddings' if self.prior is None else f'{self.prior.shape[0]} genes x {self.prior.shape[1]}'}
+    def settings(self): return {'n_pcs': self.n_pcs, 'ridge': self.ridge, 'prior': _describe(self.prior)}
 
 # %% ../nbs/10_baselines.ipynb #fe4e0eff
+def _describe(prior) -> str: return 'gene_embeddings' if prior is None else f'{prior.shape[0]} genes x {prior.shape[1]}'
+
 def _prior_table(prior:pd.DataFrame|None, genes:list) -> pd.DataFrame:
     "The given prior table, or scbig's gene priors of `genes` (empty if the prior files are not at hand)."
     if prior is not None: return prior.astype(float)
@@ -282,7 +286,7 @@ def _prior_table(prior:pd.DataFrame|None, genes:list) -> pd.DataFrame:
 
 @patch
 def _embedding(self:PCARidgeBaseline, data) -> pd.DataFrame:
-    "Rows of G for the measured genes; the prior of every other gene, mapped into G's rows by ridge on the measured genes."
+    "Rows of G for the measured genes; any other gene's prior mapped into G's rows by ridge on the measured genes."
     own = pd.DataFrame(self.G, index=self.genes)
     prior = _prior_table(self.prior, [*data.perturbed_genes, *self.genes])
     both, rest = own.index.intersection(prior.index), prior.index.difference(own.index)
@@ -303,18 +307,21 @@ class LatentAdditiveBaseline(AdditiveBaseline):
                  seed:int=0, # Seed of that sample and of the PCA's solver
                  target_rule:bool=False, # As `Baseline`
                 ):
-        if n_pcs < 1 or max_cells < 2: raise ConfigError(f"n_pcs={n_pcs}, max_cells={max_cells}", "use n_pcs >= 1 and max_cells >= 2")
+        if n_pcs < 1 or max_cells < 2:
+            raise ConfigError(f"n_pcs={n_pcs}, max_cells={max_cells}", "use n_pcs >= 1 and max_cells >= 2")
         super().__init__(unseen=unseen, target_rule=target_rule)
         self.n_pcs, self.max_cells, self.seed = n_pcs, max_cells, seed
-    def settings(self): return {'n_pcs': self.n_pcs, 'unseen': self.unseen, 'max_cells': self.max_cells, 'seed': self.seed}
+    def settings(self): return dict(n_pcs=self.n_pcs, unseen=self.unseen, max_cells=self.max_cells, seed=self.seed)
 
 @patch
 def _fit(self:LatentAdditiveBaseline, data):
     AdditiveBaseline._fit(self, data)
     rows = np.concatenate([data.rows(c) for c in [data.control] + self.train])
-    if len(rows) > self.max_cells: rows = np.sort(np.random.default_rng(self.seed).choice(rows, self.max_cells, replace=False))
-    if self.n_pcs > min(len(rows), len(self.genes)):
-        raise ConfigError(f"n_pcs={self.n_pcs} but {len(rows)} cells x {len(self.genes)} genes", f"use n_pcs <= {min(len(rows), len(self.genes))}")
+    if len(rows) > self.max_cells:
+        rows = np.sort(np.random.default_rng(self.seed).choice(rows, self.max_cells, replace=False))
+    k = min(len(rows), len(self.genes))
+    if self.n_pcs > k:
+        raise ConfigError(f"n_pcs={self.n_pcs} but {len(rows)} cells x {len(self.genes)} genes", f"use n_pcs <= {k}")
     self.pca = PCA(self.n_pcs, random_state=self.seed).fit(data.X_rows(rows).astype(np.float64))
     self.V = self.pca.components_.T                                        # (G, K) decoder: z -> z Vᵀ (+ the mean)
 
@@ -328,13 +335,14 @@ class NearestNeighbourBaseline(Baseline):
     "The pseudobulk of the training condition whose prior embedding (sum over its genes) is nearest by cosine."
     name = 'nearest_neighbour'
     def __init__(self,
-                 prior:pd.DataFrame|None=None, # (genes, d) prior table, index = symbols (None: `gene_embeddings` at fit)
+                 prior:pd.DataFrame|None=None, # (genes, d) prior table by symbol (None: `gene_embeddings` at fit)
                  target_rule:bool=False, # As `Baseline`
                 ):
         if prior is not None and (not isinstance(prior, pd.DataFrame) or prior.index.duplicated().any()):
-            raise ConfigError("prior must be a DataFrame with one row per gene symbol", "index it by gene symbol, one row each")
+            raise ConfigError("prior must be a DataFrame with one row per gene symbol",
+                              "index it by gene symbol, one row each")
         super().__init__(target_rule); self.prior = prior
-    def settings(self): return {'prior': 'gene_embeddings' if self.prior is None else f'{self.prior.shape[0]} genes x {self.prior.shape[1]}'}
+    def settings(self): return {'prior': _describe(self.prior)}
 
 @patch
 def _vector(self:NearestNeighbourBaseline, c:str) -> np.ndarray|None:
@@ -364,15 +372,17 @@ def _predict(self:NearestNeighbourBaseline, conds):
     return np.array(rows)
 
 # %% ../nbs/10_baselines.ipynb #94ee645e
-def baselines(pert_embedding:pd.DataFrame|None=None, # Genes x d prior table of the targets (and, for pca_ridge's map, the measured genes), e.g. `scbig.priors.gene_embeddings(...).emb`
+def baselines(pert_embedding:pd.DataFrame|None=None, # Genes x d priors: targets and measured genes
               target_rule:bool=False, # Every baseline with scBIG's target-transcript rule
              ) -> dict:
     "Fresh instances of every baseline, as scbig's results tables use them (name -> Baseline)."
     t, emb = target_rule, pert_embedding
-    linear = LinearBaseline(missing='mean', target_rule=t) if emb is None else LinearBaseline(pert_embedding=emb, target_rule=t)
+    linear = LinearBaseline(missing='mean', target_rule=t) if emb is None else LinearBaseline(pert_embedding=emb,
+                                                                                            target_rule=t)
     return {'control': ControlBaseline(t), 'mean': MeanBaseline(t), 'nonctl_mean': NonControlMeanBaseline(t),
             'matching_mean': MatchingMeanBaseline(t), 'additive': AdditiveBaseline(unseen='zero', target_rule=t),
-            'partial_additive': PartialAdditiveBaseline(t), 'linear': linear, 'pca_ridge': PCARidgeBaseline(prior=emb, target_rule=t),
+            'partial_additive': PartialAdditiveBaseline(t), 'linear': linear,
+            'pca_ridge': PCARidgeBaseline(prior=emb, target_rule=t),
             'latent_additive': LatentAdditiveBaseline(unseen='zero', target_rule=t),
             'nearest_neighbour': NearestNeighbourBaseline(prior=emb, target_rule=t)}
 
@@ -384,20 +394,22 @@ def calibrate(model, # A fitted `Baseline` or `SCBIG`, a function (conditions, g
               grid=None, # Gains to score, 1 among them (default: scBIG's `gain_grid`)
               bound_mse:bool=True, # As `choose_gain`: only gains whose val MSE is no higher than gain 1's
              ) -> float:
-    "The gain of a model's predicted changes chosen on val conditions by scBIG's criterion: `choose_gain(gain_scores(...))`."
+    "The gain of a model's predicted changes, chosen on val conditions by scBIG's `choose_gain(gain_scores(...))`."
     val = [data.condition(c).format(control=data.control) for c in (val.val if isinstance(val, Split) else val)]
     val = [c for c in dict.fromkeys(val) if c != data.control]
     grid = tuple(float(g) for g in (SCBIGConfig.__dataclass_fields__['gain_grid'].default if grid is None else grid))
     if 1.0 not in grid or min(grid) <= 0: raise ConfigError(f"grid={grid}", "pass positive gains, 1 among them")
     if train is None: train = getattr(model, 'train', None) or getattr(model, 'train_conditions', None)
-    if train is None: raise ConfigError("calibrate cannot tell the training conditions", "pass train= (e.g. split.train)")
+    if train is None: raise ConfigError("calibrate cannot tell the training conditions", "pass train=split.train")
     if not val: return 1.0
     if isinstance(model, dict): preds = model
     elif hasattr(model, 'predict_variants'):
-        preds = model.predict_variants(val, {g: dict(gain=g) for g in grid}, n_cells=model.config.val_cells, seed=model.config.seed)
+        preds = model.predict_variants(val, {g: dict(gain=g) for g in grid}, n_cells=model.config.val_cells,
+                                       seed=model.config.seed)
     elif isinstance(model, Baseline): preds = {g: model.predict(val, gain=g) for g in grid}
     elif callable(model): preds = {g: model(val, g) for g in grid}
-    else: raise ConfigError(f"calibrate got a {type(model).__name__}", "pass a fitted Baseline or SCBIG, a function or {gain: AnnData}")
+    else: raise ConfigError(f"calibrate got a {type(model).__name__}",
+                            "pass a fitted Baseline or SCBIG, a function or {gain: AnnData}")
     return choose_gain(gain_scores(preds, data, val, [t for t in train if t != data.control]), bound_mse=bound_mse)
 
 # %% ../nbs/10_baselines.ipynb #df969a84
@@ -406,11 +418,12 @@ def benchmark_predictions(b:Baseline, # A fitted baseline
                           split:Split, # Its split: predicts split.test, calibrates on split.val
                           label:str|None=None, # Row name (default: b.name)
                          ) -> dict:
-    "{row name: predicted AnnData of split.test}: at gain 1, at the val-chosen gain, and both with the target rule where one was learned."
+    "{row: predicted split.test}: at gain 1 and at the val-chosen gain, both with the target rule if one was learned."
     label, out, on = label or b.name, {}, b.target_rule
     for rule in ([False, True] if b.rule_ else [False]):
         b.target_rule, tag = rule, ', target rule' if rule else ''
         out[label + (' (target rule)' if rule else '')] = b.predict(split.test, gain=1.0)
-        if b.scalable and split.val: out[f'{label} (val gain{tag})'] = b.predict(split.test, gain=calibrate(b, data, split.val))
+        if b.scalable and split.val:
+            out[f'{label} (val gain{tag})'] = b.predict(split.test, gain=calibrate(b, data, split.val))
     b.target_rule = on
     return out

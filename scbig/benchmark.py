@@ -142,10 +142,10 @@ def run_benchmark(data:PerturbData, # The dataset
     splits, seeds, overrides, log = splits or default_splits(data), list(seeds), dict(overrides or {}), log or (lambda *a: None)
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
     rows, timings, res = [], {}, BenchmarkResult(None, {})
-    gains = {}                                                   # method -> its gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
+    gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        emb = gene_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes]))).emb   # targets and measured genes (pca_ridge maps on them)
+        emb = gene_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes]))).emb   # targets, measured genes
     variants = ([('scbig', s, overrides) for s in seeds] if with_main else []) + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items() for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))]
     t_all = time.perf_counter()
     for f, sp in enumerate(splits):
@@ -177,7 +177,7 @@ def run_benchmark(data:PerturbData, # The dataset
             if name == 'scbig' and not res.programs: res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
             log(f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}")
         if with_baselines:
-            for name, b in make_baselines(emb).items():                  # at gain 1, at the val-chosen gain, with and without the target rule
+            for name, b in make_baselines(emb).items():   # gain 1, val-chosen gain, with and without the target rule
                 for label, pred in benchmark_predictions(b.fit(data, sp), data, sp, name).items():
                     add(label, seeds[0], pred); gains.setdefault(label, []).append(float(pred.uns['scbig']['gain']))
         if with_ceiling:

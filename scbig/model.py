@@ -258,7 +258,7 @@ def target_rule(ctrl, # Control mean level of each measured target of a training
 def target_values(rule:dict|None, # `target_rule`'s result
                   obs:list, # (gene, control level, perturbed level) of each measured target of a training single
                  ) -> dict:
-    "Each training target's own ratio ('ratio' rule) or shift ('shift' rule), which it keeps at prediction; {} without a rule."
+    "Each training target's own ratio ('ratio' rule) or shift ('shift' rule), kept at prediction; {} without a rule."
     if not rule: return {}
     return {g: (p / ct if ct > 0 else rule['value']) if rule['kind'] == 'ratio' else p - ct for g, ct, p in obs}
 
@@ -613,7 +613,8 @@ def gain_scores(preds:dict, # {gain: predicted AnnData (cells or pseudobulks) of
                 val:list, # The val conditions (canonical names)
                 ref:list, # Conditions ranked against: the training perturbations and the val conditions
                ) -> list:
-    "For each gain: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of `ref`, the condition's own genes left out: 1 − r/N) and mean squared error of the change."
+    """For each gain: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of
+    `ref`, the condition's own genes left out: 1 − r/N) and mean squared error of the change."""
     ref = list(dict.fromkeys(list(ref) + list(val)))
     real, out = data.delta(ref).to_numpy(), []
     for g, p in preds.items():
