@@ -18,6 +18,7 @@ from .core import *
 from .data import PerturbData, Split
 from .priors import gene_embeddings, PriorWarning
 from .baselines import baselines as make_baselines
+from .baselines import benchmark_predictions
 from .metrics import evaluate, observed, ceiling, plot_metric
 from .model import SCBIG, preset, choose_gain
 
@@ -144,9 +145,10 @@ def run_benchmark(data:PerturbData, # The dataset
     splits, seeds, overrides, log = splits or default_splits(data), list(seeds), dict(overrides or {}), log or (lambda *a: None)
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
     rows, timings, res = [], {}, BenchmarkResult(None, {})
+    gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        emb = gene_embeddings(data.perturbed_genes, quiet=quiet).emb
+        emb = gene_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes])), quiet=quiet).emb   # targets, measured genes
     variants = ([('scbig', s, overrides) for s in seeds] if with_main else []) + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items() for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))]
     t_all = time.perf_counter()
     n_fits = len(splits) * (len(variants) + with_baselines + with_ceiling)
@@ -176,6 +178,7 @@ def run_benchmark(data:PerturbData, # The dataset
                 ways['scbig gain by val L1 rank alone'] = dict(gain=choose_gain(m.gain_scores, bound_mse=False))
             for label, pred in m.predict_variants(sp.test, ways, n_cells=n_cells, seed=seed).items(): add(label, seed, pred)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
+            gains.setdefault(name, []).append(float(m.gain))
             if name not in res.curves: res.curves[name] = _fit_curves(m)
             if name == 'scbig' and not res.programs: res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
             msg = f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}"
@@ -183,7 +186,9 @@ def run_benchmark(data:PerturbData, # The dataset
             bar.update(1)
         if with_baselines:
             bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: baselines")
-            for name, b in make_baselines(emb).items(): add(name, seeds[0], b.fit(data, sp).predict(sp.test))
+            for name, b in make_baselines(emb).items():   # gain 1, val-chosen gain, with and without the target rule
+                for label, pred in benchmark_predictions(b.fit(data, sp), data, sp, name).items():
+                    add(label, seeds[0], pred); gains.setdefault(label, []).append(float(pred.uns['scbig']['gain']))
             bar.update(1)
         if with_ceiling:
             bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: ceiling")
@@ -201,6 +206,7 @@ def run_benchmark(data:PerturbData, # The dataset
                 'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': n_cells, 'ceiling_repeats': ceiling_repeats,
                 'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
                 'conventions': {p: evaluate(*_tiny_pair(data, splits[0]), p, skip=['pearson_edistance'] if p == 'cell_eval' else ()).describe() for p in profiles}}
+    res.info['gains'] = gains
     return res
 
 def _tiny_pair(data, sp):

@@ -29,7 +29,8 @@ from .store import write_model_dir, read_model_dir
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'FieldEnsemble',
-           'target_rule', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB', 'choose_gain']
+           'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB', 'choose_gain',
+           'gain_scores']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
@@ -259,6 +260,13 @@ def target_rule(ctrl, # Control mean level of each measured target of a training
     if np.median(pert - ctrl) < 0 and (ctrl > 0).sum() >= min_genes:
         return {'kind': 'ratio', 'value': float(np.clip(np.median(pert[ctrl > 0] / ctrl[ctrl > 0]), 0, 1)), 'n': int(len(ctrl))}
     return {'kind': 'shift', 'value': float(np.median(pert - ctrl)), 'n': int(len(ctrl))}
+
+def target_values(rule:dict|None, # `target_rule`'s result
+                  obs:list, # (gene, control level, perturbed level) of each measured target of a training single
+                 ) -> dict:
+    "Each training target's own ratio ('ratio' rule) or shift ('shift' rule), kept at prediction; {} without a rule."
+    if not rule: return {}
+    return {g: (p / ct if ct > 0 else rule['value']) if rule['kind'] == 'ratio' else p - ct for g, ct, p in obs}
 
 def set_target_level(X:np.ndarray, # (n, G) predicted cells of one condition, changed in place
                      j:int, # Column of the target
@@ -507,7 +515,7 @@ def fit(self:SCBIG,
         obs = [(g, float(self.ctrl_mean[col[g]]), float(f.X_of(t)[:, col[g]].mean())) for t in train
                if len(gs := data.condition(t).genes) == 1 and (g := gs[0]) in col]
         self.target_rule = target_rule([o[1] for o in obs], [o[2] for o in obs])
-        if self.target_rule: self.target_values = {g: (p / ct if ct > 0 else self.target_rule['value']) if self.target_rule['kind'] == 'ratio' else p - ct for g, ct, p in obs}
+        self.target_values = target_values(self.target_rule, obs)
     f.W = torch.as_tensor(pathway_matrix(self.genes, c.pathways).to_numpy(), device=dev) if c.align.lambda_ot else None
     # 4. the flow
     fcfg = replace(c.flow, latent_dim=c.gcae.latent)
@@ -679,23 +687,34 @@ def choose_gain(scores:list, # `SCBIG.gain_scores`: one {'gain', 'l1_rank', 'mse
     ok = [s for s in scores if not bound_mse or s['mse'] <= at1]
     return max(ok, key=lambda s: (s['l1_rank'], -s['gain']))['gain']
 
-@patch
-def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
-    "For each gain of `gain_grid`: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of the training and val conditions, the condition's own genes left out: 1 − r/N) and mean squared error of the change."
-    ref = list(dict.fromkeys([t for t in self.train_conditions if t != self.control] + list(val)))
-    real = data.delta(ref).to_numpy()
-    out, preds = [], self.predict_variants(val, {g: dict(gain=g) for g in self.config.gain_grid}, n_cells=self.config.val_cells, seed=self.config.seed)
+def gain_scores(preds:dict, # {gain: predicted AnnData (cells or pseudobulks) of the val conditions and the control}
+                data:PerturbData, # The dataset, for the real changes
+                val:list, # The val conditions (canonical names)
+                ref:list, # Conditions ranked against: the training perturbations and the val conditions
+               ) -> list:
+    """For each gain: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of
+    `ref`, the condition's own genes left out: 1 − r/N) and mean squared error of the change."""
+    ref = list(dict.fromkeys(list(ref) + list(val)))
+    real, out = data.delta(ref).to_numpy(), []
     for g, p in preds.items():
         X, cond = np.asarray(p.X, dtype=np.float64), p.obs.condition.to_numpy()
-        ctrl, ranks, errs = X[cond == self.control].mean(0), [], []
+        ctrl, ranks, errs = X[cond == data.control].mean(0), [], []
         for v in val:
-            keep = ~np.asarray(self.genes.isin(list(parse_condition(v, control=self.control).genes)))
+            keep = ~np.asarray(data.genes.isin(list(parse_condition(v, control=data.control).genes)))
             d = X[cond == v].mean(0) - ctrl
             dist = np.abs(real[:, keep] - d[keep]).sum(1)
             ranks.append(1 - int(np.flatnonzero(np.argsort(dist, kind='stable') == ref.index(v))[0]) / len(ref))
             errs.append(float(np.mean((d[keep] - real[ref.index(v)][keep]) ** 2)))
         out.append({'gain': float(g), 'l1_rank': float(np.mean(ranks)), 'mse': float(np.mean(errs))})
     return out
+
+@patch
+def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
+    "`gain_scores` of each gain of `gain_grid`, ranked among the training and val conditions (one ODE pass)."
+    ref = [t for t in self.train_conditions if t != self.control]
+    preds = self.predict_variants(val, {g: dict(gain=g) for g in self.config.gain_grid}, n_cells=self.config.val_cells,
+                                  seed=self.config.seed)
+    return gain_scores(preds, data, val, ref)
 
 @patch
 def predict(self:SCBIG,
