@@ -149,6 +149,7 @@ def run_benchmark(data:PerturbData, # The dataset
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
     rows, timings, res = [], {}, BenchmarkResult(None, {})
     gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
+    n_used = []                             # cells predicted per condition in each fit (at most its stored ones)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         user = as_embedding_table(gene_embeddings)                       # the baselines see the priors scBIG sees
@@ -182,6 +183,7 @@ def run_benchmark(data:PerturbData, # The dataset
             if name == 'scbig' and m.gain_scores:                                 # and at the gain the val L1 rank alone picks
                 ways['scbig gain by val L1 rank alone'] = dict(gain=choose_gain(m.gain_scores, bound_mse=False))
             n_pred = min(n_cells, len(m.pool))                            # each predicted cell its own source cell
+            n_used.append(n_pred)
             for label, pred in m.predict_variants(sp.test, ways, n_cells=n_pred, seed=seed).items():
                 add(label, seed, pred)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
@@ -210,7 +212,7 @@ def run_benchmark(data:PerturbData, # The dataset
     res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells'] + [c for c in rows[0].columns if ':' in c]]
     res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'), 'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
                 'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds, 'preset': preset_name, 'overrides': overrides,
-                'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': n_cells, 'ceiling_repeats': ceiling_repeats,
+                'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': min(n_used, default=n_cells), 'ceiling_repeats': ceiling_repeats,
                 'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
                 'conventions': {p: evaluate(*_tiny_pair(data, splits[0]), p, skip=['pearson_edistance'] if p == 'cell_eval' else ()).describe() for p in profiles}}
     res.info['gains'], res.info['gene_embeddings'] = gains, _table_info(user)

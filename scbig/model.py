@@ -190,7 +190,7 @@ class ComposedField(nn.Module):
         "(B, C) condition vectors of gene tuples (pooled over a pair's genes); the control's is `c_control`."
         enc, C = self.field.encoder, self.field.cfg.cond_dim
         missing = sorted({g for s in sets for g in s if g not in enc.index})
-        if missing: raise PriorError(f"{len(missing)} genes have no prior embedding: {missing}", "add them to the prior table (e.g. a user table in gene_embeddings) or leave those conditions out")
+        if missing: raise PriorError(f"{len(missing)} genes have no prior embedding: {missing}", "fit with SCBIG(gene_embeddings=...) a table that has them, or leave those conditions out")
         uniq = sorted({g for s in sets for g in s})
         gv = self.gene_vectors(uniq) if uniq else self.c_control.new_zeros(0, C)
         pos = {g: k for k, g in enumerate(uniq)}
@@ -689,7 +689,7 @@ def _ensure_embeddable(self:SCBIG, conds:list):
         except DataNotFoundError: e = pd.DataFrame(columns=self.cond_table.columns)
     lost = [g for g in new if g not in e.index]
     if lost: raise PriorError(f"{len(lost)} perturbed genes have no prior embedding, so the model cannot embed them: {lost}",
-                              "leave those conditions out, check the symbols (scbig.priors.resolve_symbols), or add the genes to a user embedding table")
+                              "leave those conditions out, check the symbols (scbig.priors.resolve_symbols), or fit with SCBIG(gene_embeddings=...)")
     e = e.loc[new]
     if e.shape[1] != self.cond_table.shape[1]: raise PriorError(f"the prior embeddings of {new} are {e.shape[1]} wide, the model's {self.cond_table.shape[1]}", "use the prior_dim and sources the model was fitted with")
     self.cond_table = pd.concat([self.cond_table, e.set_axis(self.cond_table.columns, axis=1)])   # by position: a loaded table's columns are named as saved
