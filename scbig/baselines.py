@@ -17,6 +17,8 @@ from .data import PerturbData, Split
 from .priors import gene_embeddings, PriorWarning
 from .model import SCBIGConfig, choose_gain, gain_scores, set_target_level, target_values
 from .model import target_rule as learn_target_rule
+from .model import prior_embeddings
+from .priors import as_embedding_table
 
 # %% auto #0
 __all__ = ['Baseline', 'ControlBaseline', 'MeanBaseline', 'NonControlMeanBaseline', 'MatchingMeanBaseline', 'AdditiveBaseline',
@@ -281,7 +283,7 @@ def _prior_table(prior:pd.DataFrame|None, genes:list) -> pd.DataFrame:
     if prior is not None: return prior.astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        try: return gene_embeddings(list(dict.fromkeys(genes))).emb
+        try: return prior_embeddings(list(dict.fromkeys(genes))).emb     # an SCBIG's at its defaults (prior_seed 0)
         except DataNotFoundError: return pd.DataFrame(index=pd.Index([], dtype=object))
 
 @patch
@@ -372,11 +374,11 @@ def _predict(self:NearestNeighbourBaseline, conds):
     return np.array(rows)
 
 # %% ../nbs/10_baselines.ipynb #94ee645e
-def baselines(pert_embedding:pd.DataFrame|None=None, # Genes x d priors: targets and measured genes
+def baselines(pert_embedding=None, # Genes x d priors of targets and measured genes (a DataFrame or a file path)
               target_rule:bool=False, # Every baseline with scBIG's target-transcript rule
              ) -> dict:
     "Fresh instances of every baseline, as scbig's results tables use them (name -> Baseline)."
-    t, emb = target_rule, pert_embedding
+    t, emb = target_rule, as_embedding_table(pert_embedding)
     linear = LinearBaseline(missing='mean', target_rule=t) if emb is None else LinearBaseline(pert_embedding=emb,
                                                                                             target_rule=t)
     return {'control': ControlBaseline(t), 'mean': MeanBaseline(t), 'nonctl_mean': NonControlMeanBaseline(t),
@@ -404,7 +406,8 @@ def calibrate(model, # A fitted `Baseline` or `SCBIG`, a function (conditions, g
     if not val: return 1.0
     if isinstance(model, dict): preds = model
     elif hasattr(model, 'predict_variants'):
-        preds = model.predict_variants(val, {g: dict(gain=g) for g in grid}, n_cells=model.config.val_cells,
+        preds = model.predict_variants(val, {g: dict(gain=g) for g in grid},
+                                       n_cells=min(model.config.val_cells, len(model.pool)),
                                        seed=model.config.seed)
     elif isinstance(model, Baseline): preds = {g: model.predict(val, gain=g) for g in grid}
     elif callable(model): preds = {g: model(val, g) for g in grid}

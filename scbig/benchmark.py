@@ -21,6 +21,8 @@ from .baselines import baselines as make_baselines
 from .baselines import benchmark_predictions
 from .metrics import evaluate, observed, ceiling, plot_metric
 from .model import SCBIG, preset, choose_gain
+from .model import prior_embeddings, _table_info
+from .priors import as_embedding_table
 
 # %% auto #0
 __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE', 'REPORT_SECTIONS',
@@ -135,7 +137,8 @@ def run_benchmark(data:PerturbData, # The dataset
                   with_baselines:bool=True, # Run every baseline of `scbig.baselines`
                   with_ceiling:bool=True, # The split-half ceiling
                   with_main:bool=True, # Run scBIG itself (False: only the ablations, e.g. to split the work over processes)
-                  n_cells:int=500, # Predicted cells per condition
+                  n_cells:int=500, # Predicted cells per condition (at most the model's stored control cells)
+                  gene_embeddings=None, # A user gene table (DataFrame or path): scBIG's and, in its priors, the baselines'
                   ceiling_repeats:int=5, # Random half splits of the ceiling
                   log=print, # Progress messages, one line per scBIG fit (None: none)
                   quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
@@ -146,9 +149,12 @@ def run_benchmark(data:PerturbData, # The dataset
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
     rows, timings, res = [], {}, BenchmarkResult(None, {})
     gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
+    n_used = []                             # cells predicted per condition in each fit (at most its stored ones)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        emb = gene_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes])), quiet=quiet).emb   # targets, measured genes
+        user = as_embedding_table(gene_embeddings)                       # the baselines see the priors scBIG sees
+        cfg0 = preset(preset_name, **{**overrides, **({} if quiet is None else {'quiet': quiet})})
+        emb = prior_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes])), cfg0, user).emb  # targets, genes
     variants = ([('scbig', s, overrides) for s in seeds] if with_main else []) + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items() for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))]
     t_all = time.perf_counter()
     n_fits = len(splits) * (len(variants) + with_baselines + with_ceiling)
@@ -169,14 +175,17 @@ def run_benchmark(data:PerturbData, # The dataset
             cfg = preset(preset_name, **{**o, 'seed': seed, **({} if quiet is None else {'quiet': quiet})})
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', PriorWarning)
-                m = SCBIG(cfg).fit(data, sp)
+                m = SCBIG(cfg, gene_embeddings=user).fit(data, sp)
             ways = {name: {}}                                                      # the fit as configured, and the same fit's variants (one ODE pass for all)
             if m.anchor_map is not None and m.config.anchor_weight < 1:          # without its linear anchor (nor gain): the flow alone
                 ways[f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)'] = dict(anchor_weight=1.0, gain=1.0)
             if m.gain_scores: ways[f'{name} gain 1'] = dict(gain=1.0)             # at gain 1 (none; also where that is the model's own: every fold has each variant)
             if name == 'scbig' and m.gain_scores:                                 # and at the gain the val L1 rank alone picks
                 ways['scbig gain by val L1 rank alone'] = dict(gain=choose_gain(m.gain_scores, bound_mse=False))
-            for label, pred in m.predict_variants(sp.test, ways, n_cells=n_cells, seed=seed).items(): add(label, seed, pred)
+            n_pred = min(n_cells, len(m.pool))                            # each predicted cell its own source cell
+            n_used.append(n_pred)
+            for label, pred in m.predict_variants(sp.test, ways, n_cells=n_pred, seed=seed).items():
+                add(label, seed, pred)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
             gains.setdefault(name, []).append(float(m.gain))
             if name not in res.curves: res.curves[name] = _fit_curves(m)
@@ -203,10 +212,10 @@ def run_benchmark(data:PerturbData, # The dataset
     res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells'] + [c for c in rows[0].columns if ':' in c]]
     res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'), 'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
                 'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds, 'preset': preset_name, 'overrides': overrides,
-                'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': n_cells, 'ceiling_repeats': ceiling_repeats,
+                'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': min(n_used, default=n_cells), 'ceiling_repeats': ceiling_repeats,
                 'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
                 'conventions': {p: evaluate(*_tiny_pair(data, splits[0]), p, skip=['pearson_edistance'] if p == 'cell_eval' else ()).describe() for p in profiles}}
-    res.info['gains'] = gains
+    res.info['gains'], res.info['gene_embeddings'] = gains, _table_info(user)
     return res
 
 def _tiny_pair(data, sp):

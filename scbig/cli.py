@@ -18,6 +18,7 @@ from .core import *
 from .datasets import load, list_datasets, resolve, get_dataset, REGISTRY
 from .data import PerturbData, Split, SPLIT_KINDS, read_gene_aliases
 from .priors import PriorWarning
+from .priors import as_embedding_table
 from .metrics import evaluate, observed, PROFILES
 from .store import dir_lock
 from .model import SCBIG, SCBIGConfig, PRESETS, preset as preset_config
@@ -167,6 +168,12 @@ def _check_split(split:str|None, fold:int=0):
                               f"use one of {', '.join(SPLIT_KINDS)} or the path of a split JSON")
     if fold < 0: raise ConfigError(f"--fold {fold}", "pass a fold >= 0")
 
+def _check_embeddings(path:str|None, cfg:SCBIGConfig):
+    "The --gene-embeddings table, read and checked before the data is (None without the flag)."
+    if path is None and cfg.user_mode == 'replace':
+        raise ConfigError("--set user_mode=replace needs a gene embedding table", "pass --gene-embeddings FILE")
+    return as_embedding_table(path)
+
 
 # %% ../nbs/13_cli.ipynb #60e8272a
 @call_parse
@@ -201,6 +208,7 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
           gene_aliases:str=None, # CSV/TSV old_symbol,new_symbol: renames measured genes and perturbation labels
           pair_sep:str=None, # Separator of the genes of a pair in the condition labels, e.g. _ (files only)
           min_cells:int=10, # Conditions with fewer cells are left out
+          gene_embeddings:str=None, # A genes x d table (.csv/.tsv, gene first; .parquet, .npz) joined to the priors
          ):
     "Train scBIG on the training conditions of a split and save it with the split; --resume continues a stopped run."
     def go():
@@ -208,6 +216,7 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
         get_device(cfg.device)
         aliases = _check_data(data, condition_key, control, pair_sep, min_cells, gene_aliases)
         _check_split(split, fold)
+        table = _check_embeddings(gene_embeddings, cfg)
         o = _check_out(out); ck = o/'checkpoints'
         with dir_lock(o):                         # a second run into the same --out is refused, not interleaved
             earlier = ck.is_dir() and ((ck/'fit.json').is_file() or any(ck.glob('*/checkpoint.pt')))
@@ -217,7 +226,7 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
             d = _data(data, condition_key, control, min_cells, pair_sep, aliases)
             s = _split(d, split, split_seed, fold)
             t0 = time.perf_counter()
-            try: m = SCBIG(cfg).fit(d, s, out_dir=ck, resume=resume)
+            try: m = SCBIG(cfg, gene_embeddings=table).fit(d, s, out_dir=ck, resume=resume)
             except TrainingError as e:
                 if 'stopped by a signal' not in e.problem: raise
                 raise TrainingError(e.problem, f"run the same command with --resume to continue from {ck}") from None
@@ -282,13 +291,15 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
               gene_aliases:str=None, # CSV/TSV old_symbol,new_symbol: renames measured genes and perturbation labels
               pair_sep:str=None, # Separator of the genes of a pair in the condition labels, e.g. _ (files only)
               min_cells:int=10, # Conditions with fewer cells are left out
+              gene_embeddings:str=None, # A genes x d table joined to the priors of scBIG and of the baselines
              ):
     "The main job: train scBIG and every baseline on each fold, score them with the split-half ceiling, write the report."
     def go():
-        _config(preset, set, n_programs)                                   # every argument checked before reading data
+        cfg = _config(preset, set, n_programs)                             # every argument checked before reading data
         overrides = {**({} if n_programs is None else {'n_programs': n_programs}), **parse_sets(set)}
         aliases = _check_data(data or dataset, condition_key, control, pair_sep, min_cells, gene_aliases)
         _check_split(split)
+        table = _check_embeddings(gene_embeddings, cfg)
         if folds < 1 or ceiling_repeats < 1 or not seeds:
             raise ConfigError(f"--folds {folds}, --ceiling-repeats {ceiling_repeats}, --seeds {list(seeds)}",
                               "pass --folds 1 or more, --ceiling-repeats 1 or more and at least one seed")
@@ -296,7 +307,7 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
         d = _data(data or dataset, condition_key, control, min_cells, pair_sep, aliases)
         cmd = 'scbig ' + ' '.join(map(shlex.quote, _INVOCATION or ['benchmark']))
         res = run_benchmark(d, default_splits(d, split, folds), seeds=list(seeds), preset_name=preset,
-                            overrides=overrides,
+                            overrides=overrides, gene_embeddings=table,
                             ceiling_repeats=ceiling_repeats, log=lambda m: print(m, flush=True))
         paths = write_report(res, out, command=cmd)
         with pd.option_context('display.width', 160, 'display.max_columns', 12): print(res.targets().round(3).to_string())

@@ -19,7 +19,7 @@ import scbig
 from fastcore.basics import patch
 from .core import *
 from .data import PerturbData, Split, ConditionSampler
-from .priors import gene_embeddings, string_adjacency, PriorWarning
+from .priors import gene_embeddings, string_adjacency, PriorWarning, GeneEmbeddings, as_embedding_table
 from .grc import GRC, random_programs
 from .gcae import GCAE, GCAEConfig, fit_gcae
 from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
@@ -28,9 +28,9 @@ from .train import Learner, TrainConfig, Callback, TrainingError, save_checkpoin
 from .store import write_model_dir, read_model_dir
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'FieldEnsemble',
-           'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB', 'choose_gain',
-           'gain_scores']
+__all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'prior_embeddings', 'ComposedField', 'odeint',
+           'FieldEnsemble', 'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB',
+           'choose_gain', 'gain_scores']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
@@ -42,6 +42,8 @@ class SCBIGConfig:
     programs:str='grc' # 'grc' (GRC on priors + STRING), 'grc_data' (+ the training deltas' co-variation), 'random' (ablation)
     grc_seed:int=42 # Seed of GRC's k-means start (the official 42)
     prior_dim:int=128 # Width of the prior gene embeddings (GO + STRING)
+    prior_seed:int=0 # Seed of the priors' randomized SVDs: one prior table for every model seed and the baselines
+    user_mode:str='join' # A user table (SCBIG(gene_embeddings=...)): 'join' (beside GO, STRING) or 'replace' (alone)
     gcae:GCAEConfig=field(default_factory=lambda: GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)) # The autoencoder (CPU-sized; the paper's: d_model=256, n_layers=3, n_heads=8, dropout 0.1; dropout 0 here: see 'The autoencoder's settings' above)
     flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0, generic_dropout=0.1)) # The flow (latent_dim is set to gcae.latent; generic_dropout 0.1: a regulariser of the condition encoder, see 'Unseen genes' above)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
@@ -70,7 +72,7 @@ class SCBIGConfig:
     val_cells:int=200 # Control cells moved per val condition
     n_cells:int=500 # Predicted cells per condition by default (released: <= 500; method page, 'Prediction')
     pool_cells:int=1000 # Control cells stored with the model, the default source of predictions
-    seed:int=0 # Seed of everything
+    seed:int=0 # Seed of everything but the prior embeddings (prior_seed)
     device:str='auto' # 'auto', 'cuda', 'mps' or 'cpu'
     quiet:bool|None=None # Progress bars: None auto (terminal or Jupyter only), True off, False on
 
@@ -82,6 +84,7 @@ class SCBIGConfig:
         self.gain_grid = tuple(sorted(float(g) for g in self.gain_grid))
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
                   (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto'), "unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto')"), (self.unseen not in ('generic', 'auto') or self.flow.generic_dropout > 0, "flow=dict(generic_dropout > 0) for unseen='generic' or 'auto' (it trains the generic vector)"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
+                  (self.user_mode in ('join', 'replace'), "user_mode in ('join', 'replace')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
                   (self.n_flows >= 1, 'n_flows >= 1'), (self.anchor in (None, 'linear'), "anchor in (None, 'linear')"), (0 <= self.anchor_weight <= 1, '0 <= anchor_weight <= 1'), (self.gain == 'auto' or (isinstance(self.gain, (int, float)) and not isinstance(self.gain, bool) and self.gain > 0), "gain > 0 or 'auto'"), (1.0 in self.gain_grid and min(self.gain_grid) > 0, 'gain_grid of positive gains, 1 among them'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
         bad = [m for ok, m in checks if not ok]
@@ -131,6 +134,20 @@ def _merged(cfg:SCBIGConfig, *changes:dict) -> SCBIGConfig:
             else: d[k] = v
     return SCBIGConfig.from_dict(d)
 
+# %% ../nbs/08_model.ipynb #1f1b443e
+def prior_embeddings(genes, # Gene names, e.g. `data.perturbed_genes`
+                     cfg:SCBIGConfig|None=None, # Settings: prior_dim, prior_seed, user_mode, quiet (None: the defaults)
+                     user=None, # A user gene embedding table (DataFrame or path: `as_embedding_table`), or None
+                    ) -> GeneEmbeddings:
+    "A model's prior gene embeddings: GO and STRING and/or `user`, as `cfg` says; seeded by prior_seed, not by seed."
+    c = cfg or SCBIGConfig()
+    if not isinstance(user, pd.DataFrame): user = as_embedding_table(user)
+    if c.user_mode == 'replace' and user is None:
+        raise ConfigError("user_mode='replace' needs a gene embedding table",
+                          "pass gene_embeddings= a genes x d table or its path, or use user_mode='join'")
+    return gene_embeddings(genes, dim=c.prior_dim, user=user, user_mode=c.user_mode, seed=c.prior_seed, quiet=c.quiet)
+
+
 # %% ../nbs/08_model.ipynb #c75406cb
 class ComposedField(nn.Module):
     "The velocity of a condition: genes' condition vectors (unseen genes by kernel regression on the seen ones), pairs composed additively or pooled."
@@ -173,7 +190,7 @@ class ComposedField(nn.Module):
         "(B, C) condition vectors of gene tuples (pooled over a pair's genes); the control's is `c_control`."
         enc, C = self.field.encoder, self.field.cfg.cond_dim
         missing = sorted({g for s in sets for g in s if g not in enc.index})
-        if missing: raise PriorError(f"{len(missing)} genes have no prior embedding: {missing}", "add them to the prior table (e.g. a user table in gene_embeddings) or leave those conditions out")
+        if missing: raise PriorError(f"{len(missing)} genes have no prior embedding: {missing}", "fit with SCBIG(gene_embeddings=...) a table that has them, or leave those conditions out")
         uniq = sorted({g for s in sets for g in s})
         gv = self.gene_vectors(uniq) if uniq else self.c_control.new_zeros(0, C)
         pos = {g: k for k, g in enumerate(uniq)}
@@ -286,11 +303,13 @@ class SCBIG:
     "scBIG: GRC programs, a program-token autoencoder and a conditional flow from control to perturbed cells (AnnData in, AnnData out)."
     def __init__(self,
                  config:SCBIGConfig|str|None=None, # Settings, or the name of a preset ('tiny', 'cpu', 'colab-t4', 'gpu-large')
+                 gene_embeddings=None, # A user gene table: genes x d DataFrame or .csv/.tsv/.parquet/.npz path
                  **overrides, # Settings to change from the preset (default preset: 'cpu')
                 ):
         if isinstance(config, SCBIGConfig):
             self.config = _merged(config, overrides) if overrides else config    # nested overrides onto `config`'s own
         else: self.config = preset(config or 'cpu', **overrides)
+        self.user_table = as_embedding_table(gene_embeddings)   # not saved (its rows used are): `load` takes it again
         self.fitted = False
 
     def __repr__(self):
@@ -412,10 +431,17 @@ def _check_interrupted(learn:Learner, stage:str):
 
 def _digest(o) -> str: return hashlib.sha256(json.dumps(o, sort_keys=True).encode()).hexdigest()[:16]
 
-def _fit_record(cfg:SCBIGConfig, data:PerturbData, train:list, val:list) -> dict:
+def _table_info(t:pd.DataFrame|None) -> dict|None:
+    "What identifies a user gene embedding table: its size, a digest of its genes and values, its file."
+    if t is None: return None
+    h = hashlib.sha256('\n'.join(map(str, t.index)).encode() + np.ascontiguousarray(t.to_numpy(np.float64)).tobytes())
+    return {'genes': len(t), 'dim': t.shape[1], 'sha256': h.hexdigest()[:16], 'path': t.attrs.get('path')}
+
+def _fit_record(cfg:SCBIGConfig, data:PerturbData, train:list, val:list, user=None) -> dict:
     "What a fit's checkpoints depend on: its settings (but the device and the progress bars), the data and the split."
     X = data.adata.X
     settings = {k: v for k, v in cfg.to_dict().items() if k not in ('device', 'quiet')}
+    if user is not None: settings['gene_embeddings'] = _table_info(user)['sha256']
     counts = sorted(pd.Series(data.cell_condition).value_counts().to_dict().items())
     d = {'cells': int(data.adata.n_obs), 'genes': _digest(list(data.genes)), 'control': data.control,
          'conditions': _digest(counts),
@@ -460,13 +486,13 @@ def fit(self:SCBIG,
     out = Path(out_dir) if out_dir else None
     if resume and out is None:
         raise ConfigError("resume=True needs the out_dir of the fit to continue", "pass out_dir= that fit's folder")
-    if out is not None: _claim_out_dir(out, _fit_record(c, data, train, val), resume)
+    if out is not None: _claim_out_dir(out, _fit_record(c, data, train, val, self.user_table), resume)
     ckpt = lambda d: resume and (d/'checkpoint.pt').is_file()     # a stage to resume (a finished one: at its last step)
     self.genes, self.control, self.timings = data.genes.copy(), data.control, {}
     # 1. programs from priors
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        ge = gene_embeddings(self.genes, dim=c.prior_dim, seed=c.seed, quiet=c.quiet)
+        ge = prior_embeddings(self.genes, c, self.user_table)      # prior_seed, not seed: the baselines' priors
         self.no_prior = list(ge.missing)
         if self.no_prior: warnings.warn(f"{len(self.no_prior)} of {len(self.genes)} measured genes have no prior; GRC places them by STRING and capacity, their tokens' prior mean leaves them out: {self.no_prior[:20]}", PriorWarning)
         if c.programs == 'random': labels = random_programs(len(self.genes), c.n_programs, np.random.default_rng(c.grc_seed))
@@ -474,11 +500,13 @@ def fit(self:SCBIG,
             grc = GRC(c.n_programs, seed=c.grc_seed, missing='place').fit(ge.emb, string_adjacency(self.genes), deltas=data.delta(train) if c.programs == 'grc_data' else None, genes=self.genes,
                                                                           quiet=c.quiet)
             labels = grc.labels_
-        pe = gene_embeddings(data.perturbed_genes, dim=c.prior_dim, seed=c.seed, quiet=c.quiet)
+        pe = prior_embeddings(data.perturbed_genes, c, self.user_table)
     self.labels, self.gene_table, self.cond_table = np.asarray(labels), ge.emb, pe.emb
+    self.user_info = _table_info(self.user_table)
     train, lost = _embeddable(train, data, pe.emb)
     if lost: warnings.warn(f"training conditions with genes that have no prior are left out ({lost}): the condition encoder cannot embed them", PriorWarning)
-    if not train: raise PriorError(f"no training condition can be embedded: genes without a prior {lost}", "add those genes to a user embedding table")
+    if not train: raise PriorError(f"no training condition can be embedded: genes without a prior {lost}",
+                                   "pass SCBIG(gene_embeddings=...) a table that has those genes")
     val, _ = _embeddable(val, data, pe.emb)
     self.train_conditions, self.val_conditions = train, val
     self.timings['programs'] = time.perf_counter() - t_start
@@ -652,11 +680,16 @@ def _ensure_embeddable(self:SCBIG, conds:list):
     if not new: return
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        try: e = gene_embeddings(new, dim=self.config.prior_dim, seed=self.config.seed, quiet=self.config.quiet).emb
+        if self.user_info and self.user_table is None:
+            info = self.user_info
+            raise PriorError(f"{new} are not in the model's saved prior rows, and the user gene embedding table "
+                             f"it was fitted with ({info['genes']} genes x {info['dim']}) is not loaded",
+                             "load it with SCBIG.load(path, gene_embeddings=that table), or leave those conditions out")
+        try: e = prior_embeddings(new, self.config, self.user_table).emb
         except DataNotFoundError: e = pd.DataFrame(columns=self.cond_table.columns)
     lost = [g for g in new if g not in e.index]
     if lost: raise PriorError(f"{len(lost)} perturbed genes have no prior embedding, so the model cannot embed them: {lost}",
-                              "leave those conditions out, check the symbols (scbig.priors.resolve_symbols), or add the genes to a user embedding table")
+                              "leave those conditions out, check the symbols (scbig.priors.resolve_symbols), or fit with SCBIG(gene_embeddings=...)")
     e = e.loc[new]
     if e.shape[1] != self.cond_table.shape[1]: raise PriorError(f"the prior embeddings of {new} are {e.shape[1]} wide, the model's {self.cond_table.shape[1]}", "use the prior_dim and sources the model was fitted with")
     self.cond_table = pd.concat([self.cond_table, e.set_axis(self.cond_table.columns, axis=1)])   # by position: a loaded table's columns are named as saved
@@ -712,14 +745,15 @@ def gain_scores(preds:dict, # {gain: predicted AnnData (cells or pseudobulks) of
 def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
     "`gain_scores` of each gain of `gain_grid`, ranked among the training and val conditions (one ODE pass)."
     ref = [t for t in self.train_conditions if t != self.control]
-    preds = self.predict_variants(val, {g: dict(gain=g) for g in self.config.gain_grid}, n_cells=self.config.val_cells,
+    preds = self.predict_variants(val, {g: dict(gain=g) for g in self.config.gain_grid},
+                                  n_cells=min(self.config.val_cells, len(self.pool)),
                                   seed=self.config.seed)
     return gain_scores(preds, data, val, ref)
 
 @patch
 def predict(self:SCBIG,
             conditions, # Conditions to predict (a list, or one string; any accepted spelling), e.g. ['KLF1', 'KLF1+MAP2K6']
-            n_cells:int|None=None, # Predicted cells per condition (default: config.n_cells)
+            n_cells:int|None=None, # Predicted cells per condition, each its own source cell (default: config.n_cells)
             control_cells=None, # Source cells: an AnnData or (n, G) array over the model's genes (default: the control cells stored with the model)
             seed:int=0, # Seed of the choice of source cells
             with_control:bool=True, # Also return the source control cells, labelled as the control (cell-eval reads c̄̂ from them)
@@ -727,7 +761,10 @@ def predict(self:SCBIG,
             anchor_weight:float|None=None, # With a linear anchor: the flow's share of each mean change (default: config.anchor_weight; 1: the flow alone)
             gain:float|None=None, # Scale of each predicted mean change (default: the model's `gain`, config.gain or the one fit chose; 1: as predicted)
            ) -> ad.AnnData:
-    "Predicted cells: an AnnData (conditions x n_cells [+ control], G) with `obs['condition']` and provenance in `uns['scbig']`."
+    """Predicted cells: an AnnData (conditions x n_cells [+ control], G), `obs['condition']`, provenance in `uns`.
+    Each predicted cell is a distinct source cell moved by the ODE, which is deterministic: more cells than source
+    cells would be copies, so that raises (the default n_cells stops at the source cells); pass more
+    `control_cells`, or fit with a larger pool_cells."""
     return self.predict_variants(conditions, {'': dict(anchor_weight=anchor_weight, gain=gain)}, n_cells=n_cells, control_cells=control_cells,
                                  seed=seed, with_control=with_control, match=match)['']
 
@@ -765,6 +802,11 @@ def predict_variants(self:SCBIG,
         else: X0 = np.asarray(control_cells)
         if X0.ndim != 2 or X0.shape[1] != len(self.genes) or not len(X0): raise DataError(f"control_cells has shape {X0.shape}, expected (cells, {len(self.genes)})", "pass control cells over the model's genes")
         X0, source = X0.astype(np.float32), f'{len(X0)} control cells given to predict'
+    if n_cells is None: n = min(n, len(X0))               # the default: each source cell moved once at most
+    if n > len(X0):
+        raise ConfigError(f"n_cells={n} but there are only {source}, and the ODE moves each the same way every time",
+                          f"ask for n_cells <= {len(X0)}, pass control_cells= at least {n} control cells, or fit with "
+                          f"pool_cells >= {n} (now {self.config.pool_cells}; the data's control cells bound it)")
     rng = np.random.default_rng(seed)
     src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and for the control block
     if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
@@ -840,7 +882,8 @@ def save(self:SCBIG,
             'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'cond_table_columns': list(map(str, self.cond_table.columns)), 'train_conditions': self.train_conditions,
             'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
             'target_rule': self.target_rule, 'target_values': self.target_values, 'unseen_modes': [f.unseen for f in self.fields], 'unseen_scores': self.unseen_scores,
-            'gain': self.gain, 'gain_scores': self.gain_scores}
+            'gain': self.gain, 'gain_scores': self.gain_scores,
+            'gene_embeddings': self.user_info}   # the user table: its size and digest
     return write_model_dir(p, meta, T)
 
 def _load_state(module:nn.Module, sd:dict, p:Path):
@@ -854,13 +897,19 @@ def _load_state(module:nn.Module, sd:dict, p:Path):
 def load(cls:SCBIG,
          path, # A directory written by `SCBIG.save`
          device:str='cpu', # Where to put the model
+         gene_embeddings=None, # The user gene table it was fitted with (DataFrame or path): to embed new genes
         ) -> SCBIG:
     "The model saved in `path`, ready to predict."
     p = Path(path)
     meta, T = read_model_dir(p)   # whole, unedited (manifest), finite weights
     if meta.get('format') != FORMAT: raise DataError(f"{p/'config.json'} is not a {FORMAT} model (format {meta.get('format')!r})", "save the model again with this version of scbig")
     if 'anchor' not in meta['config']: meta['config']['anchor'] = None   # saved before the linear anchor existed: it predicts as it did
-    self = cls(SCBIGConfig.from_dict(meta['config']))
+    if 'prior_seed' not in meta['config']: meta['config']['prior_seed'] = meta['config'].get('seed', 0)   # older
+    self = cls(SCBIGConfig.from_dict(meta['config']), gene_embeddings=gene_embeddings)
+    self.user_info = meta.get('gene_embeddings')
+    if self.user_table is not None and (self.user_info or {}).get('sha256') != _table_info(self.user_table)['sha256']:
+        raise ConfigError(f"gene_embeddings is not the table the model was fitted with ({self.user_info or 'none'})",
+                          "pass that table, or no table")
     c = self.config
     self.genes, self.control = pd.Index(meta['genes']), meta['control']
     self.gene_table = pd.DataFrame(T['gene_table'], index=meta['gene_table_genes'])

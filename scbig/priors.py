@@ -23,8 +23,8 @@ __all__ = ['PRIORS', 'GO_ONTOLOGIES', 'GO_PROPAGATE', 'STRING_CHANNELS', 'PriorS
            'load_go', 'go_ancestors', 'GeneTerms', 'go_gene_terms', 'tfidf_svd', 'go_embedding',
            'string_combined_score', 'load_string', 'string_graph', 'string_embedding', 'string_adjacency',
            'load_dorothea', 'load_progeny', 'gene_sets', 'read_gmt', 'write_gmt', 'gene_set_matrix',
-           'read_embedding_table', 'read_obo', 'read_gaf', 'convert_go', 'read_string_links', 'convert_string',
-           'PriorWarning', 'GeneEmbeddings', 'gene_embeddings', 'auroc', 'validate_embeddings']
+           'read_embedding_table', 'as_embedding_table', 'read_obo', 'read_gaf', 'convert_go', 'read_string_links',
+           'convert_string', 'PriorWarning', 'GeneEmbeddings', 'gene_embeddings', 'auroc', 'validate_embeddings']
 
 # %% ../nbs/03_priors.ipynb #daf6adfd
 @dataclass(frozen=True)
@@ -495,6 +495,32 @@ def read_embedding_table(path:str|Path, # .tsv/.csv (first column = gene), .parq
     out.attrs.update(path=str(path), key=key, renamed=int((new != keys).sum()), unresolved=r.index[r.symbol.isna()].tolist(),
                      dropped_duplicates=keys[~keep].tolist())
     return out
+
+# %% ../nbs/03_priors.ipynb #a5e0b7c1
+def as_embedding_table(table, # A genes x d DataFrame (index: gene symbols) or a path that `read_embedding_table` reads
+                      ) -> pd.DataFrame|None:
+    "A user's gene table as `gene_embeddings(user=...)` takes it: numeric, finite, one row per gene (None: None)."
+    if table is None: return None
+    if isinstance(table, (str, Path)): return read_embedding_table(table)
+    if not isinstance(table, pd.DataFrame):
+        raise ConfigError(f"a gene embedding table must be a DataFrame or a file path, not {type(table).__name__}",
+                          "pass a genes x d DataFrame indexed by gene symbol, or a .csv/.tsv/.parquet/.npz path")
+    try: V = table.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError): raise DataError("the gene embedding table has non-numeric columns",
+                                                    "keep numeric dimensions only, the genes as the index") from None
+    if not V.size: raise DataError(f"the gene embedding table is empty: {table.shape}",
+                                   "pass genes as rows, dimensions as columns")
+    bad = ~np.isfinite(V).all(axis=1)
+    if bad.any(): raise DataError(f"the gene embedding table has {int(bad.sum())} rows with NaN or infinite values: "
+                                  f"{list(table.index[bad][:8])}", "drop or repair those rows")
+    if table.index.duplicated().any():
+        raise DataError(f"the gene embedding table has genes twice: {list(table.index[table.index.duplicated()][:8])}",
+                        "keep one row per gene")
+    out = pd.DataFrame(V, index=pd.Index(table.index.astype(str), name='symbol'),
+                       columns=[str(c) for c in table.columns])
+    out.attrs.update(table.attrs)
+    return out
+
 
 # %% ../nbs/03_priors.ipynb #7d6bb17d
 _OBO_NAMESPACE = {'biological_process': 'BP', 'molecular_function': 'MF', 'cellular_component': 'CC'}
