@@ -15,6 +15,7 @@ import scipy.sparse as sp
 import anndata as ad
 from fastcore.basics import patch
 from .core import *
+from .validate import matrix_scale, check_labels, check_var_names, check_unknown
 
 # %% auto #0
 __all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'PerturbData', 'Split', 'Batch', 'ConditionSampler']
@@ -29,18 +30,8 @@ def _values(X, max_values:int=2_000_000) -> np.ndarray:
 def expression_scale(X, # (cells, G) expression matrix, dense or sparse
                      what:str='X', # How to name the matrix in messages
                     ) -> str:
-    "'counts' for raw UMI counts, 'log' for log-normalised values; a `DataError` for anything else."
-    v = _values(X)
-    n_bad = int((~np.isfinite(v)).sum())
-    if n_bad: raise DataError(f"{what} holds {n_bad} NaN or infinite values", "remove or repair those cells/genes before building the data")
-    if v.size and v.min() < 0:
-        raise DataError(f"{what} holds negative values (min {v.min():.3g}): it looks scaled or centred, not counts or log-normalised",
-                        "pass raw counts or log1p-normalised expression (e.g. the 'counts' layer), not z-scores")
-    if not v.size or v.max() == 0: raise DataError(f"{what} is all zeros", "check that the expression matrix was read correctly")
-    if np.all(v == np.round(v)): return 'counts'
-    if v.max() > 50:
-        raise DataError(f"{what} is normalised but not log-transformed (max {v.max():.1f})", "apply log1p (scanpy.pp.log1p) or pass the raw counts")
-    return 'log'
+    "'counts' for raw UMI counts, 'log' for log-normalised values; a `DataError` for anything else (see `scbig.validate.matrix_scale`)."
+    return matrix_scale(X, what)
 
 # %% ../nbs/01_data.ipynb #afc82617
 def log_normalize(adata:ad.AnnData, # Cells x genes with raw counts in `X` (or in `layer`)
@@ -91,10 +82,12 @@ class PerturbData:
                  gene_aliases:dict|None=None, # Map old perturbed-gene symbols to current ones, e.g. {'KIAA1804': 'MAP3K21'}
                  sep:str='+', # Separator between the genes of a pair in the condition column
                  max_genes:int=2, # Most genes per condition (2: singles and pairs)
+                 unknown:str='raise', # Cells labelled with no gene ('unassigned', 'NA', ''...): 'raise' or 'drop' (left out, warned)
                 ):
         if not isinstance(adata, ad.AnnData):
             raise DataError(f"PerturbData needs an AnnData, got {type(adata).__name__}", "read the file with anndata.read_h5ad or scbig.datasets.load")
         if too_few not in ('raise', 'drop'): raise ConfigError(f"too_few={too_few!r}", "use too_few='raise' or too_few='drop'")
+        check_unknown(unknown); self.unknown = unknown
         self.adata, self.condition_key, self.control, self.min_cells = adata, condition_key, control, min_cells
         self._check_shape_and_genes()
         self._check_values()
@@ -114,6 +107,7 @@ def _check_shape_and_genes(self:PerturbData):
     if len(dup):
         raise DataError(f"{len(dup)} gene names occur more than once in var_names: {list(dup[:8])}",
                         "make them unique (adata.var_names_make_unique()) or sum the duplicates into one gene")
+    check_var_names(a.var_names)
 
 @patch
 def _check_values(self:PerturbData):
@@ -128,7 +122,9 @@ def _check_values(self:PerturbData):
 @patch
 def _read_conditions(self:PerturbData, sep, max_genes, gene_aliases):
     raw = self.adata.obs[self.condition_key]
-    conds = parse_conditions(raw, control=self.control, sep=sep, max_genes=max_genes)
+    keep = check_labels(raw.to_numpy(dtype=object), self.control, sep, self.unknown, self.condition_key)
+    self.not_genes = pd.Series(raw.to_numpy(dtype=object)[~keep]).fillna('nan').astype(str).value_counts().to_dict()
+    conds = parse_conditions(raw[keep], control=self.control, sep=sep, max_genes=max_genes)
     self.renamed = {}
     if gene_aliases:
         def _alias(c):
@@ -137,7 +133,8 @@ def _read_conditions(self:PerturbData, sep, max_genes, gene_aliases):
                 if g != n: self.renamed[g] = n
             return Condition(new)
         conds = [_alias(c) for c in conds]
-    self.cell_condition = np.array([c.format(control=self.control) for c in conds], dtype=object)
+    self.cell_condition = np.full(len(raw), None, dtype=object)      # None: a cell whose label names no gene (unknown='drop')
+    self.cell_condition[keep] = [c.format(control=self.control) for c in conds]
     self._conditions = {str(c.format(control=self.control)): c for c in set(conds)}
     if self.control not in self._conditions:
         top = pd.Series(raw.astype(str)).value_counts().index[:8].tolist()
@@ -148,7 +145,7 @@ def _read_conditions(self:PerturbData, sep, max_genes, gene_aliases):
 def _apply_min_cells(self:PerturbData, too_few):
     counts = pd.Series(self.cell_condition).value_counts()
     small = counts[counts < self.min_cells]
-    self.dropped = {}
+    self.dropped = dict(self.not_genes)
     if len(small):
         if self.control in small.index:
             raise DataError(f"only {small[self.control]} control cells; at least min_cells={self.min_cells} are needed", "lower min_cells or add control cells")
@@ -156,9 +153,9 @@ def _apply_min_cells(self:PerturbData, too_few):
         if too_few == 'raise':
             raise DataError(f"{len(small)} conditions have fewer than min_cells={self.min_cells} cells: {listed}",
                             "pass too_few='drop' to leave them out (recorded in .dropped), or lower min_cells")
-        self.dropped = small.to_dict()
+        self.dropped.update(small.to_dict())
         warnings.warn(f"dropped {len(small)} conditions with fewer than {self.min_cells} cells: {listed}")
-    keep = ~pd.Series(self.cell_condition).isin(small.index).values
+    keep = ~pd.Series(self.cell_condition).isin(small.index).values & pd.notna(self.cell_condition)
     self.cells = np.flatnonzero(keep)                      # rows of adata that are used
     self.cell_condition = self.cell_condition[keep]
     self.cell_counts = counts[counts >= self.min_cells].sort_index()

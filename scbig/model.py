@@ -20,6 +20,7 @@ from fastcore.basics import patch
 from .core import *
 from .data import PerturbData, Split, ConditionSampler
 from .priors import gene_embeddings, string_adjacency, PriorWarning
+from .validate import check_known_genes, check_count, check_control_cells
 from .grc import GRC, random_programs
 from .gcae import GCAE, GCAEConfig, fit_gcae
 from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
@@ -372,13 +373,14 @@ def fit(self:SCBIG,
         data:PerturbData, # The dataset (log-normalised)
         split=None, # A `Split` (train on split.train, select on split.val), a list of training conditions, or None: every perturbation
         out_dir=None, # Folder for the two stages' checkpoints and logs (None: keep nothing)
+        unknown:str='raise', # Training conditions with a gene the priors do not know: 'raise' (listed, with close symbols) or 'drop' (left out, warned)
        ) -> SCBIG:
     "Induce programs, pretrain the autoencoder, then train the flow (with the alignment losses) and keep the best on the val conditions."
     from scbig.baselines import _training_conditions, LinearBaseline
     if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
     c, t_start = self.config, time.perf_counter()
     set_seed(c.seed)
-    train = _training_conditions(data, split)
+    train = _training_conditions(data, split, unknown)
     val = [v for v in (split.val if isinstance(split, Split) else []) if v != data.control]
     out = Path(out_dir) if out_dir else None
     self.genes, self.control, self.timings = data.genes.copy(), data.control, {}
@@ -394,8 +396,8 @@ def fit(self:SCBIG,
             labels = grc.labels_
         pe = gene_embeddings(data.perturbed_genes, dim=c.prior_dim, seed=c.seed)
     self.labels, self.gene_table, self.cond_table = np.asarray(labels), ge.emb, pe.emb
-    train, lost = _embeddable(train, data, pe.emb)
-    if lost: warnings.warn(f"training conditions with genes that have no prior are left out ({lost}): the condition encoder cannot embed them", PriorWarning)
+    _, lost = _embeddable(train, data, pe.emb)
+    train = check_known_genes(train, lambda t: data.condition(t).genes, unknown, lacking=lost)   # the condition encoder cannot embed them
     if not train: raise PriorError(f"no training condition can be embedded: genes without a prior {lost}", "add those genes to a user embedding table")
     val, _ = _embeddable(val, data, pe.emb)
     self.train_conditions, self.val_conditions = train, val
@@ -657,7 +659,7 @@ def predict_variants(self:SCBIG,
     conds = [format_condition(c, control=self.control) for c in ([conditions] if isinstance(conditions, str) else conditions)]
     conds = list(dict.fromkeys(k for k in conds if k != self.control))
     self._ensure_embeddable(conds)
-    n = n_cells or self.config.n_cells
+    n = self.config.n_cells if n_cells is None else check_count(n_cells, 'n_cells')
     if control_cells is None: X0, source = self.pool, f'{len(self.pool)} control cells stored with the model'
     else:
         if isinstance(control_cells, ad.AnnData):
@@ -665,8 +667,8 @@ def predict_variants(self:SCBIG,
                 raise DataError(f"control_cells has {control_cells.n_vars} genes, not the model's {len(self.genes)} in its order", "pass control_cells[:, model.genes]")
             X0 = control_cells.X.toarray() if hasattr(control_cells.X, 'toarray') else np.asarray(control_cells.X)
         else: X0 = np.asarray(control_cells)
-        if X0.ndim != 2 or X0.shape[1] != len(self.genes) or not len(X0): raise DataError(f"control_cells has shape {X0.shape}, expected (cells, {len(self.genes)})", "pass control cells over the model's genes")
-        X0, source = X0.astype(np.float32), f'{len(X0)} control cells given to predict'
+        X0 = check_control_cells(X0, len(self.genes))   # (n, G), finite, non-negative, log scale
+        source = f'{len(X0)} control cells given to predict'
     rng = np.random.default_rng(seed)
     src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and for the control block
     if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
@@ -686,6 +688,7 @@ def predict_variants(self:SCBIG,
             blocks.append(b)
         if with_control: blocks.append(src)
         X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
+        if not np.isfinite(X).all(): raise DataError(f"the prediction holds {int((~np.isfinite(X)).sum())} NaN or infinite values: the model's weights or source cells are not finite", "retrain the model, or check control_cells")
         p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
         p.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
                           'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
