@@ -137,6 +137,7 @@ def run_benchmark(data:PerturbData, # The dataset
                   n_cells:int=500, # Predicted cells per condition
                   ceiling_repeats:int=5, # Random half splits of the ceiling
                   log=print, # Progress messages (None: quiet)
+                  unknown:str='raise', # Conditions with a gene the priors do not know: 'raise' or 'drop', for scBIG and every baseline alike
                  ) -> BenchmarkResult:
     "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them: a `BenchmarkResult`."
     if not isinstance(data, PerturbData): raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, ...)")
@@ -163,7 +164,7 @@ def run_benchmark(data:PerturbData, # The dataset
             cfg = preset(preset_name, **{**o, 'seed': seed})
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', PriorWarning)
-                m = SCBIG(cfg).fit(data, sp)
+                m = SCBIG(cfg).fit(data, sp, unknown=unknown)
             ways = {name: {}}                                                      # the fit as configured, and the same fit's variants (one ODE pass for all)
             if m.anchor_map is not None and m.config.anchor_weight < 1:          # without its linear anchor (nor gain): the flow alone
                 ways[f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)'] = dict(anchor_weight=1.0, gain=1.0)
@@ -176,7 +177,7 @@ def run_benchmark(data:PerturbData, # The dataset
             if name == 'scbig' and not res.programs: res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
             log(f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}")
         if with_baselines:
-            for name, b in make_baselines(emb).items(): add(name, seeds[0], b.fit(data, sp).predict(sp.test))
+            for name, b in make_baselines(emb).items(): add(name, seeds[0], b.fit(data, sp, unknown=unknown).predict(sp.test))
         if with_ceiling:
             t = None
             for p in profiles:

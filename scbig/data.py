@@ -395,8 +395,9 @@ def to_json(self:Split, path=None) -> str:
 def from_json(cls:Split, src) -> Split:
     "A split from JSON text or a JSON file written by `Split.to_json`."
     txt = Path(src).read_text() if not str(src).lstrip().startswith('{') else str(src)
-    d = json.loads(txt)
-    if d.pop('format', None) != 'scbig.split/1': raise DataError(f"{str(src)[:80]} is not a scbig split file", "write splits with Split.to_json")
+    try: d = json.loads(txt)
+    except json.JSONDecodeError as e: raise DataError(f"{str(src)[:80]} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})", "write splits with Split.to_json, or fix the file") from None
+    if not isinstance(d, dict) or d.pop('format', None) != 'scbig.split/1': raise DataError(f"{str(src)[:80]} is not a scbig split file", "write splits with Split.to_json")
     return cls(**d)
 
 @patch

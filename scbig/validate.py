@@ -14,9 +14,10 @@ import scipy.sparse as sp
 from .core import *
 
 # %% auto #0
-__all__ = ['NOT_GENE_LABELS', 'UNKNOWN_MODES', 'matrix_scale', 'check_var_names', 'symbols_for', 'check_unknown',
-           'not_gene_labels', 'check_labels', 'close_symbols', 'unknown_genes', 'check_known_genes', 'check_count',
-           'check_control_cells', 'check_same_scale', 'check_conditions_scored', 'check_out_file', 'read_split_json']
+__all__ = ['NOT_GENE_LABELS', 'UNKNOWN_MODES', 'matrix_scale', 'check_var_names', 'symbols_for', 'DroppedWarning',
+           'check_unknown', 'not_gene_labels', 'check_labels', 'close_symbols', 'unknown_genes', 'check_known_genes',
+           'check_count', 'check_control_cells', 'check_same_scale', 'check_conditions_scored', 'check_out_file',
+           'read_split_json']
 
 # %% ../nbs/16_validate.ipynb #2e8e916d
 def _values(X, max_values:int=2_000_000) -> np.ndarray:
@@ -89,6 +90,8 @@ NOT_GENE_LABELS = ('unassigned', 'unknown', 'multiple', 'multiplet', 'multiplets
 _OTHER_SEPS = ('_', '|', '/', ':', ';', ',', '&')
 UNKNOWN_MODES = ('raise', 'drop')
 
+class DroppedWarning(UserWarning): "Cells or conditions left out of the work (listed by name); never silenced by scbig."
+
 def check_unknown(unknown:str):
     "Raise unless `unknown` is 'raise' or 'drop'."
     if unknown not in UNKNOWN_MODES: raise ConfigError(f"unknown={unknown!r}", "use unknown='raise' (an error that lists them) or unknown='drop' (left out, listed in a warning)")
@@ -119,7 +122,7 @@ def check_labels(values, # One condition label per cell, as written in the file
         raise DataError(f"{len(bad)} labels in {key!r} name no gene ({sum(bad.values())} cells): {_listed(bad)}",
                         f"drop those cells (adata = adata[~adata.obs[{key!r}].isin({list(bad)[:3]})]) or pass unknown='drop' (CLI: --unknown drop)")
     keep = ~(s.isna() | s.astype(str).isin(bad)).to_numpy()
-    if bad: warnings.warn(f"left out {sum(bad.values())} cells whose label names no gene: {_listed(bad)}", UserWarning, stacklevel=3)
+    if bad: warnings.warn(f"left out {sum(bad.values())} cells whose label names no gene: {_listed(bad)}", DroppedWarning, stacklevel=3)
     labels = pd.Series(s[keep].astype(str).str.strip().value_counts())
     for ch in (c for c in _OTHER_SEPS if c not in sep):
         hit = {l: n for l, n in labels.items() if ch in l and not _is_control(l, control, CONTROL_ALIASES)}
@@ -163,8 +166,7 @@ def check_known_genes(conditions, # Canonical conditions, e.g. the training pert
                       what:str='training conditions', # How to name the conditions in messages
                       lacking=None, # The genes to treat as unknown (default: `unknown_genes` of the conditions' genes)
                      ) -> list:
-    "The conditions whose genes the priors know; the others raise a `PriorError` that lists them all, or are dropped with a `PriorWarning`."
-    from scbig.priors import PriorWarning
+    "The conditions whose genes the priors know; the others raise a `PriorError` that lists them all, or are dropped with a `DroppedWarning`."
     check_unknown(unknown)
     conditions = list(conditions)
     lost = set(unknown_genes({g for c in conditions for g in genes_of(c)}) if lacking is None else lacking)
@@ -177,7 +179,7 @@ def check_known_genes(conditions, # Canonical conditions, e.g. the training pert
     if unknown == 'raise':
         ex = next((f"{{{g!r}: {m[0]!r}}}" for g, m in near.items() if m), "{'OLD': 'NEW'}")
         raise PriorError(msg, f"rename them with PerturbData(..., gene_aliases={ex}) (CLI: --gene-aliases), or pass unknown='drop' (CLI: --unknown drop) to leave those conditions out")
-    warnings.warn(f"{msg}; left out: {bad[:20]}", PriorWarning, stacklevel=2)
+    warnings.warn(f"{msg}; left out: {bad[:20]}", DroppedWarning, stacklevel=2)
     return [c for c in conditions if c not in bad]
 
 # %% ../nbs/16_validate.ipynb #7f267582
@@ -230,7 +232,7 @@ def check_conditions_scored(pred_conds, # Canonical conditions of the prediction
     if not miss: return
     msg = f"{len(miss)} predicted conditions are not in the real data, so they cannot be scored: {miss[:10]}"
     if absent == 'raise': raise DataError(msg, "evaluate against data that hold them, or pass absent='drop' (CLI: --absent drop) to score the others")
-    warnings.warn(msg + '; they are left out', UserWarning, stacklevel=2)
+    warnings.warn(msg + '; they are left out', DroppedWarning, stacklevel=2)
 
 # %% ../nbs/16_validate.ipynb #f11bb4f1
 def check_out_file(path, # A file about to be written
