@@ -21,7 +21,9 @@ needs_data = pytest.mark.skipif(not os.environ.get('SCBIG_DATA_DIR'), reason='ne
 # SYNTHETIC inputs: random log-normalised values over real gene symbols (so the prior checks have something to match)
 GENES = ['KLF1', 'TP53', 'MAP2K6', 'CBL', 'CNN1', 'MAPK1', 'TGFBR2', 'SET', 'SGK1', 'TBX3', 'GATA1', 'MYC', 'JUN', 'FOS',
          'EGR1', 'ACTB', 'GAPDH', 'HBG1', 'HBG2', 'TMSB4X', 'STAT1', 'IRF1', 'JAK2', 'CD274', 'SPI1', 'CEBPA', 'RUNX1',
-         'ETV6', 'ELK1', 'BCL2']
+         'ETV6', 'ELK1', 'BCL2', 'PERM1', 'RNF223', 'NPPA', 'KAZN', 'FHAD1', 'TMEM82', 'PADI4', 'PHC2', 'CSMD2', 'RAB3B',
+         'PLPP3', 'NFIA', 'SGIP1', 'LRRC7', 'NEGR1', 'CLCA2', 'NTNG1', 'INKA2', 'PRR9', 'S100A4', 'NES', 'ETV3L', 'HSPA6',
+         'PRRX1', 'RGS16', 'HMCN1', 'PTGS2', 'ASPM', 'CHI3L1', 'OPTC']   # 60: enough for every preset's programs
 
 def syn(labels, X=None, var=None, key='condition', seed=0) -> ad.AnnData:
     "SYNTHETIC: one cell per label, log1p of Poisson counts scaled by 1.37 (not integers), over real symbols."
@@ -265,17 +267,24 @@ def run_api(call, what='error') -> tuple:
     dropped = [str(w.message) for w in ws if w.category.__name__ in ('DroppedWarning', 'PriorWarning', 'UserWarning')]
     return ('warned', ' | '.join(dropped)) if dropped else ('silent', '')
 
-def run_cli(argv) -> tuple:
-    "(outcome, exit code, stderr), calling `scbig.cli.main` in this process."
+class _StillWorking(BaseException): "A command that passed its checks and started the real work (counting runs only)."
+
+def run_cli(argv, timeout:int=0) -> tuple:
+    "(outcome, exit code, stderr), calling `scbig.cli.main` in this process; `timeout`: stop a command still working then."
     from scbig.cli import main
     err, out = io.StringIO(), io.StringIO()
     code = 0
+    def stop(*a): raise _StillWorking()
+    if timeout: signal.signal(signal.SIGALRM, stop); signal.alarm(timeout)
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), warnings.catch_warnings():
         warnings.simplefilter('ignore')
         try: main([str(a) for a in argv])
         except SystemExit as e: code = e.code if isinstance(e.code, int) else 1
+        except _StillWorking: return 'silent', 0, f'still working after {timeout} s (no check stopped it)'
         except BaseException as e:
             import traceback; traceback.print_exc(file=err); code = 1
+        finally:
+            if timeout: signal.alarm(0)
     e = err.getvalue()
     if 'Traceback' in e: return 'traceback', code, e
     if code == 0: return 'silent', code, e + out.getvalue()[-300:]
@@ -369,7 +378,7 @@ def count(tmp:Path) -> pd.DataFrame:
         elif o == 'warned': o = 'clear'
         rows.append(('api', name, o, msg[:160]))
     for name, argv, frag in CLI:
-        o, code, err = run_cli(argv(tmp))
+        o, code, err = run_cli(argv(tmp), timeout=30)
         if o == 'clear' and frag not in _one_line(err): o = 'misleading'
         rows.append(('cli', name, o, _one_line(err)[:160]))
     (tmp/'readonly').chmod(0o755)
