@@ -37,7 +37,7 @@ def block(**conds) -> list:
     "Labels: `n` cells of each condition, e.g. block(control=20, KLF1=20)."
     return [c for c, n in conds.items() for _ in range(n)]
 
-GOOD = block(control=20, KLF1=15, TP53=15) + ['KLF1+TP53'] * 15
+GOOD = block(control=20, KLF1=12, TP53=12, MAP2K6=12, CBL=12, CNN1=12) + ['KLF1+TP53'] * 12 + ['CBL+MAP2K6'] * 12
 ONE_GENE = np.zeros((len(GOOD), len(GENES))); ONE_GENE[:, 3] = np.log1p(np.arange(len(GOOD)) % 5)
 COUNTS_ROUNDOFF = np.random.default_rng(1).poisson(3.0, (len(GOOD), len(GENES))) + 1e-6
 
@@ -106,7 +106,7 @@ def _evaluate(**kw):
         return evaluate(p, r, 'scbig', **kw)
     return go
 
-UNKNOWN = GOOD + ['KLF1X'] * 15 + ['NOTAGENE+TP53'] * 15
+UNKNOWN = GOOD + ['KLF1X'] * 12 + ['NOTAGENE+TP53'] * 12
 LOGX = np.log1p(np.arange(len(GOOD) * len(GENES)).reshape(len(GOOD), len(GENES)) % 7 * 1.3)
 
 API = [
@@ -136,7 +136,7 @@ API = [
     ('X all zeros', _pd(GOOD, X=np.zeros((len(GOOD), len(GENES)))), "X is all zeros", 'error'),
     ('unknown= typo', _pd(GOOD, unknown='skip'), "unknown='skip'", 'error'),
     ('missing condition column', lambda: __import__('scbig.data').data.PerturbData(syn(GOOD, key='perturbation')), "column 'condition' is missing", 'error'),
-    ('gene without prior: SCBIG.fit', _fit('SCBIG', UNKNOWN), "2 perturbed genes have no prior knowledge, so 2 of 5 training conditions", 'error'),
+    ('gene without prior: SCBIG.fit', _fit('SCBIG', UNKNOWN), "2 perturbed genes have no prior knowledge, so 2 of 9 training conditions", 'error'),
     ('gene without prior: close match', _fit('SCBIG', UNKNOWN), "KLF1X (close: KLF1", 'error'),
     ('gene without prior: MeanBaseline', _fit('MeanBaseline', UNKNOWN), "have no prior knowledge", 'error'),
     ('gene without prior: AdditiveBaseline', _fit('AdditiveBaseline', UNKNOWN), "have no prior knowledge", 'error'),
