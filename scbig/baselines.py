@@ -1,4 +1,4 @@
-"""Control, mean, non-control mean, matching mean, additive, partial additive and linear baselines, with the same `fit` / `predict` life-cycle as the model
+"""Control, mean, non-control mean, matching mean, additive, partial additive, linear, PCA-ridge, latent additive and nearest-neighbour baselines, with the same `fit` / `predict` life-cycle as the model, and the gain and target rule scBIG gets (`calibrate`)
 
 Docs: https://scbig-dev.github.io/scbig/baselines.html.md"""
 
@@ -6,28 +6,38 @@ Docs: https://scbig-dev.github.io/scbig/baselines.html.md"""
 
 # %% ../nbs/10_baselines.ipynb #623099d3
 from __future__ import annotations
+import json, warnings
 import numpy as np
 import pandas as pd
 import anndata as ad
 from fastcore.basics import patch
 from .core import *
+from sklearn.decomposition import PCA
 from .data import PerturbData, Split
+from .priors import gene_embeddings, PriorWarning
+from .model import SCBIGConfig, choose_gain, gain_scores, set_target_level, target_values
+from .model import target_rule as learn_target_rule
 from .validate import check_known_genes
 
 # %% auto #0
 __all__ = ['Baseline', 'ControlBaseline', 'MeanBaseline', 'NonControlMeanBaseline', 'MatchingMeanBaseline', 'AdditiveBaseline',
-           'PartialAdditiveBaseline', 'LinearBaseline', 'baselines']
+           'PartialAdditiveBaseline', 'LinearBaseline', 'PCARidgeBaseline', 'LatentAdditiveBaseline',
+           'NearestNeighbourBaseline', 'baselines', 'calibrate', 'benchmark_predictions']
 
 # %% ../nbs/10_baselines.ipynb #69858303
 class Baseline:
     "A baseline predictor with the scbig life-cycle: `fit(data, split)`, then `predict(conditions)` -> AnnData."
     name = 'baseline'
-    def __init__(self): self.fitted = False
+    scalable = True # Its predicted change from the control can be scaled by a gain (all but `ControlBaseline`)
+    def __init__(self,
+                 target_rule:bool=False, # Set each measured target's own transcript by scBIG's rule
+                ): self.fitted, self.target_rule, self.gain = False, bool(target_rule), 1.0
     def _fit(self, data:PerturbData): pass
     def _predict(self, conds:list) -> np.ndarray: raise NotImplementedError
     def settings(self) -> dict: return {}
     def __repr__(self):
-        s = ', '.join(f'{k}={v!r}' for k, v in self.settings().items())
+        kw = {**self.settings(), **({'target_rule': True} if self.target_rule else {})}
+        s = ', '.join(f'{k}={v!r}' for k, v in kw.items())
         return f"{type(self).__name__}({s})" + (f": fitted on {len(self.train)} perturbations" if self.fitted else ': not fitted')
 
 # %% ../nbs/10_baselines.ipynb #66c397e9
@@ -60,6 +70,11 @@ def fit(self:Baseline,
     self.n_cells = data.cell_counts[conds].astype(float)                 # (T,) cells per training perturbation
     self.single_of = {data.condition(c).genes[0]: c for c in conds if data.kind(c) == 'single'}
     self._fit(data)
+    col = {g: j for j, g in enumerate(self.genes)}                       # measured targets of the training singles
+    obs = [(g, float(self.ctrl_mean[col[g]]), float(self.means.loc[c].values[col[g]]))
+           for g, c in self.single_of.items() if g in col]
+    self.rule_ = learn_target_rule([o[1] for o in obs], [o[2] for o in obs])   # scBIG's rule (None under 3 targets)
+    self.target_values = target_values(self.rule_, obs)
     self.fitted = True
     return self
 
@@ -68,25 +83,44 @@ def fit(self:Baseline,
 def predict(self:Baseline,
             conditions, # Conditions to predict (a list, or one string), any accepted spelling
             with_control:bool=True, # Add a row for the control (the training control mean), as cell-eval expects
+            gain:float|None=None, # Scale of each predicted change from the control (default: the baseline's `gain`, 1)
            ) -> ad.AnnData:
     "Predicted pseudobulks: an AnnData (P [+1], G) with `obs['condition']`, genes in training order, `uns['scbig']`."
     if not self.fitted: raise NotFittedError(f"{type(self).__name__} is not fitted", "call `fit(data, split)` first")
     conds = [format_condition(c, control=self.control) for c in ([conditions] if isinstance(conditions, str) else conditions)]
     conds = list(dict.fromkeys(c for c in conds if c != self.control))
     self.fallbacks = {}
+    g = self.gain if gain is None else float(gain)
+    if not g > 0: raise ConfigError(f"gain={gain}", "use a gain > 0 (1: the predicted changes as they are)")
     X = self._predict(conds) if conds else np.zeros((0, len(self.genes)))
+    if g != 1: X = np.maximum(self.ctrl_mean + g * (X - self.ctrl_mean), 0)   # scaled as scBIG's, floored at zero
+    if self.target_rule and self.rule_: X = self._set_targets(np.array(X, dtype=np.float64), conds)
     if with_control: X, conds = np.vstack([X, self.ctrl_mean[None]]), conds + [self.control]
     obs = pd.DataFrame({'condition': pd.Categorical(conds)}, index=[f'{self.name}:{c}' for c in conds])
     out = ad.AnnData(np.asarray(X, dtype=np.float64), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
     out.uns['scbig'] = {'model': self.name, 'kind': 'pseudobulk', 'control': self.control, 'settings': self.settings(),
                         'n_train': len(self.train), 'control_reference': 'mean of all control cells of the training data',
-                        'fallbacks': dict(self.fallbacks)}
+                        'fallbacks': dict(self.fallbacks), 'gain': g,
+                        'target_rule': json.dumps(self.rule_ if self.target_rule else None)}
     return out
+
+# %% ../nbs/10_baselines.ipynb #beab4379
+@patch
+def _set_targets(self:Baseline, X:np.ndarray, conds:list) -> np.ndarray:
+    "Each measured target of each condition set by the fitted rule (scBIG's `set_target_level` on a pseudobulk row)."
+    col = {g: j for j, g in enumerate(self.genes)}
+    for i, c in enumerate(conds):
+        for g in parse_condition(c, control=self.control).genes:
+            if g in col and np.isfinite(X[i]).all():
+                value = self.target_values.get(g, self.rule_['value'])
+                set_target_level(X[i:i + 1], col[g], float(self.ctrl_mean[col[g]]), self.rule_['kind'], value)
+    return X
 
 # %% ../nbs/10_baselines.ipynb #9e851226
 class ControlBaseline(Baseline):
     "No change: every condition is predicted as the control mean ȳ_ctrl."
     name = 'control'
+    scalable = False                                                     # no change to scale
     def _predict(self, conds): return np.tile(self.ctrl_mean, (len(conds), 1))
 
 class MeanBaseline(Baseline):
@@ -119,9 +153,10 @@ class AdditiveBaseline(Baseline):
     name = 'additive'
     def __init__(self,
                  unseen:str='raise', # A gene with no training single: 'raise', 'zero' (no effect) or 'mean' (mean training effect)
+                 target_rule:bool=False, # As `Baseline`
                 ):
         if unseen not in ('raise', 'zero', 'mean'): raise ConfigError(f"unseen={unseen!r}", "use 'raise', 'zero' or 'mean'")
-        super().__init__(); self.unseen = unseen
+        super().__init__(target_rule); self.unseen = unseen
     def settings(self): return {'unseen': self.unseen}
     def _fit(self, data): self.mean_effect = self.means.values.mean(axis=0) - self.ctrl_mean
 
@@ -143,23 +178,25 @@ def _predict(self:AdditiveBaseline, conds):
 class PartialAdditiveBaseline(AdditiveBaseline):
     "Additive, with the mean training effect standing in for a gene never seen as a single."
     name = 'partial_additive'
-    def __init__(self): super().__init__(unseen='mean')
+    def __init__(self, target_rule:bool=False): super().__init__(unseen='mean', target_rule=target_rule)
 
 # %% ../nbs/10_baselines.ipynb #5e11b436
 class LinearBaseline(Baseline):
     "Ahlmann-Eltze's linear model: PCA gene embedding G, perturbation embedding P, ridge W; ŷ = ȳ_ctrl + b + G W p."
     name = 'linear'
+    center_p = False                                                     # Ahlmann-Eltze's R script centres Y only
     def __init__(self,
                  n_pcs:int=10, # K: principal components of the training pseudobulks
                  ridge:float=0.1, # λ: ridge penalty on both sides
                  pert_embedding:pd.DataFrame|None=None, # Optional (genes, d) table, index = gene symbols: P for every target
                  missing:str='raise', # A target with no embedding: 'raise' (PriorError) or 'mean' (p = 0: ȳ_ctrl + b)
+                 target_rule:bool=False, # As `Baseline`
                 ):
         if missing not in ('raise', 'mean'): raise ConfigError(f"missing={missing!r}", "use 'raise' or 'mean'")
         if n_pcs < 1 or ridge < 0: raise ConfigError(f"n_pcs={n_pcs}, ridge={ridge}", "use n_pcs >= 1 and ridge >= 0")
         if pert_embedding is not None and (not isinstance(pert_embedding, pd.DataFrame) or pert_embedding.index.duplicated().any()):
             raise ConfigError("pert_embedding must be a DataFrame with one row per gene symbol", "index it by gene symbol, one row each")
-        super().__init__()
+        super().__init__(target_rule)
         self.n_pcs, self.ridge, self.pert_embedding, self.missing = n_pcs, ridge, pert_embedding, missing
     def settings(self): return {'n_pcs': self.n_pcs, 'ridge': self.ridge, 'missing': self.missing,
                                 'pert_embedding': None if self.pert_embedding is None else f'{self.pert_embedding.shape[0]} genes x {self.pert_embedding.shape[1]}'}
@@ -178,35 +215,219 @@ def _pert_vector(self:LinearBaseline, c:str, count:bool=True) -> np.ndarray|None
     return self.emb_.reindex([g for g in genes if g in self.emb_.index]).values.sum(axis=0) if len(genes) > len(lacking) else np.zeros(self.emb_.shape[1])
 
 # %% ../nbs/10_baselines.ipynb #16acbdf5
+def _gene_pcs(X:np.ndarray, k:int) -> np.ndarray:
+    "(G, k) PC scores of the genes of a (G, n) matrix (prcomp: columns centred, genes are observations)."
+    U, s, _ = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
+    return U[:, :k] * s[:k]
+
+def _bilinear_ridge(G:np.ndarray, Y:np.ndarray, P:np.ndarray, lam:float) -> np.ndarray:
+    "W of Y ≈ G W Pᵀ, ridge λ on both sides (closed form): (GᵀG + λI)⁻¹ Gᵀ Y P (PᵀP + λI)⁻¹."
+    left = np.linalg.solve(G.T @ G + lam * np.eye(G.shape[1]), G.T @ Y @ P)
+    return left @ np.linalg.inv(P.T @ P + lam * np.eye(P.shape[1]))
+
+@patch
+def _embedding(self:LinearBaseline, data) -> pd.DataFrame:
+    "The perturbation embedding table: the rows of G (measured genes), or `pert_embedding`."
+    return pd.DataFrame(self.G, index=self.genes) if self.pert_embedding is None else self.pert_embedding.astype(float)
+
 @patch
 def _fit(self:LinearBaseline, data):
     X = np.vstack([self.means.values, self.ctrl_mean[None]]).T            # (G, T+1) pseudobulks, control last
     if self.n_pcs > min(X.shape): raise ConfigError(f"n_pcs={self.n_pcs} but only {X.shape[1]} training columns", f"use n_pcs <= {min(X.shape)}")
-    U, s, _ = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)     # prcomp: columns centred, genes are observations
-    self.G = U[:, :self.n_pcs] * s[:self.n_pcs]                           # (G, K) gene embedding (PC scores)
-    self.emb_ = pd.DataFrame(self.G, index=self.genes) if self.pert_embedding is None else self.pert_embedding.astype(float)
+    self.G = _gene_pcs(X, self.n_pcs)                                     # (G, K) gene embedding (PC scores)
+    self.emb_ = self._embedding(data)
     self.fallbacks, keep = {}, []
     for c in self.train:
         if self.missing == 'mean' and any(g not in self.emb_.index for g in parse_condition(c, control=self.control).genes): continue
         keep.append(c)
     self.dropped = [c for c in self.train if c not in keep]               # training conditions that cannot be placed
     d = self.emb_.shape[1]
-    P = np.vstack([np.reshape([self._pert_vector(c, count=False) for c in keep], (-1, d)), np.zeros((1, d))])   # control: p = 0
-    Y = np.vstack([self.means.loc[keep].values, self.ctrl_mean[None]]).T - self.ctrl_mean[:, None]          # (G, T'+1) changes
-    self.b = Y.mean(axis=1); Y = Y - self.b[:, None]
-    G, lam = self.G, self.ridge
-    self.W = np.linalg.solve(G.T @ G + lam * np.eye(G.shape[1]), G.T @ Y @ P) @ np.linalg.inv(P.T @ P + lam * np.eye(P.shape[1]))
+    P = np.reshape([self._pert_vector(c, count=False) for c in keep], (-1, d))
+    Y = self.means.loc[keep].values.T - self.ctrl_mean[:, None]          # (G, T') changes
+    if not self.center_p:                                                 # the R script: the control a column, p = 0
+        P, Y = np.vstack([P, np.zeros((1, d))]), np.c_[Y, np.zeros(len(Y))]
+    if not len(keep) and self.center_p: self.b, self.W = np.zeros(len(Y)), np.zeros((self.n_pcs, d))   # nothing placed
+    elif not self.center_p:
+        self.b = Y.mean(axis=1)
+        self.W = _bilinear_ridge(self.G, Y - self.b[:, None], P, self.ridge)   # P as it is
+    else:                                                                  # an intercept proper: P centred too
+        self.W = _bilinear_ridge(self.G, Y - Y.mean(axis=1, keepdims=True), P - P.mean(axis=0), self.ridge)
+        self.b = Y.mean(axis=1) - self.G @ self.W @ P.mean(axis=0)
 
 @patch
 def _predict(self:LinearBaseline, conds):
     P = np.array([self._pert_vector(c) for c in conds])
     return self.ctrl_mean + self.b + P @ (self.G @ self.W).T
 
+# %% ../nbs/10_baselines.ipynb #20e3fc11
+class PCARidgeBaseline(LinearBaseline):
+    "PCA gene embedding G; a target's row of G if measured, else its prior mapped into G's rows; Y ≈ G W Pᵀ + b, ridge."
+    name = 'pca_ridge'
+    center_p = True
+    def __init__(self,
+                 n_pcs:int=10, # K: principal components of the training pseudobulks
+                 ridge:float=0.1, # λ: ridge penalty of W (both sides) and of the map from priors to G's rows
+                 prior:pd.DataFrame|None=None, # (genes, d) prior table by symbol (None: `gene_embeddings` at fit)
+                 target_rule:bool=False, # As `Baseline`
+                ):
+        if prior is not None and (not isinstance(prior, pd.DataFrame) or prior.index.duplicated().any()):
+            raise ConfigError("prior must be a DataFrame with one row per gene symbol",
+                              "index it by gene symbol, one row each")
+        super().__init__(n_pcs=n_pcs, ridge=ridge, missing='mean', target_rule=target_rule)
+        self.prior = prior
+    def settings(self): return {'n_pcs': self.n_pcs, 'ridge': self.ridge, 'prior': _describe(self.prior)}
+
+# %% ../nbs/10_baselines.ipynb #fe4e0eff
+def _describe(prior) -> str: return 'gene_embeddings' if prior is None else f'{prior.shape[0]} genes x {prior.shape[1]}'
+
+def _prior_table(prior:pd.DataFrame|None, genes:list) -> pd.DataFrame:
+    "The given prior table, or scbig's gene priors of `genes` (empty if the prior files are not at hand)."
+    if prior is not None: return prior.astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', PriorWarning)
+        try: return gene_embeddings(list(dict.fromkeys(genes))).emb
+        except DataNotFoundError: return pd.DataFrame(index=pd.Index([], dtype=object))
+
+@patch
+def _embedding(self:PCARidgeBaseline, data) -> pd.DataFrame:
+    "Rows of G for the measured genes; any other gene's prior mapped into G's rows by ridge on the measured genes."
+    own = pd.DataFrame(self.G, index=self.genes)
+    prior = _prior_table(self.prior, [*data.perturbed_genes, *self.genes])
+    both, rest = own.index.intersection(prior.index), prior.index.difference(own.index)
+    self.n_mapped = len(both)                                             # genes the map from priors is fitted on
+    if not len(both) or not len(rest): return own
+    E = prior.loc[both].to_numpy()
+    A = np.linalg.solve(E.T @ E + self.ridge * np.eye(E.shape[1]), E.T @ own.loc[both].to_numpy())   # (d, K)
+    return pd.concat([own, pd.DataFrame(prior.loc[rest].to_numpy() @ A, index=rest)])
+
+# %% ../nbs/10_baselines.ipynb #2b4e7e99
+class LatentAdditiveBaseline(AdditiveBaseline):
+    "ȳ_ctrl plus the sum of the condition's single shifts in a PCA latent of the cells, decoded to genes."
+    name = 'latent_additive'
+    def __init__(self,
+                 n_pcs:int=20, # K: latent dimensions (principal components of the cells)
+                 unseen:str='raise', # As `AdditiveBaseline`
+                 max_cells:int=20_000, # Most cells the PCA is fitted on (a seeded sample beyond)
+                 seed:int=0, # Seed of that sample and of the PCA's solver
+                 target_rule:bool=False, # As `Baseline`
+                ):
+        if n_pcs < 1 or max_cells < 2:
+            raise ConfigError(f"n_pcs={n_pcs}, max_cells={max_cells}", "use n_pcs >= 1 and max_cells >= 2")
+        super().__init__(unseen=unseen, target_rule=target_rule)
+        self.n_pcs, self.max_cells, self.seed = n_pcs, max_cells, seed
+    def settings(self): return dict(n_pcs=self.n_pcs, unseen=self.unseen, max_cells=self.max_cells, seed=self.seed)
+
+@patch
+def _fit(self:LatentAdditiveBaseline, data):
+    AdditiveBaseline._fit(self, data)
+    rows = np.concatenate([data.rows(c) for c in [data.control] + self.train])
+    if len(rows) > self.max_cells:
+        rows = np.sort(np.random.default_rng(self.seed).choice(rows, self.max_cells, replace=False))
+    k = min(len(rows), len(self.genes))
+    if self.n_pcs > k:
+        raise ConfigError(f"n_pcs={self.n_pcs} but {len(rows)} cells x {len(self.genes)} genes", f"use n_pcs <= {k}")
+    self.pca = PCA(self.n_pcs, random_state=self.seed).fit(data.X_rows(rows).astype(np.float64))
+    self.V = self.pca.components_.T                                        # (G, K) decoder: z -> z Vᵀ (+ the mean)
+
+@patch
+def _effect(self:LatentAdditiveBaseline, g:str, c:str) -> np.ndarray:
+    "Gene g's single shift in the latent space, decoded: its effect projected onto the K components."
+    return (AdditiveBaseline._effect(self, g, c) @ self.V) @ self.V.T
+
+# %% ../nbs/10_baselines.ipynb #e78d3594
+class NearestNeighbourBaseline(Baseline):
+    "The pseudobulk of the training condition whose prior embedding (sum over its genes) is nearest by cosine."
+    name = 'nearest_neighbour'
+    def __init__(self,
+                 prior:pd.DataFrame|None=None, # (genes, d) prior table by symbol (None: `gene_embeddings` at fit)
+                 target_rule:bool=False, # As `Baseline`
+                ):
+        if prior is not None and (not isinstance(prior, pd.DataFrame) or prior.index.duplicated().any()):
+            raise ConfigError("prior must be a DataFrame with one row per gene symbol",
+                              "index it by gene symbol, one row each")
+        super().__init__(target_rule); self.prior = prior
+    def settings(self): return {'prior': _describe(self.prior)}
+
+@patch
+def _vector(self:NearestNeighbourBaseline, c:str) -> np.ndarray|None:
+    "Unit-length sum of the prior embeddings of c's genes (None if none has one)."
+    gs = [g for g in parse_condition(c, control=self.control).genes if g in self.emb_.index]
+    if not gs: return None
+    v = self.emb_.loc[gs].to_numpy().sum(0)
+    return v / max(np.linalg.norm(v), 1e-12)
+
+@patch
+def _fit(self:NearestNeighbourBaseline, data):
+    self.emb_ = _prior_table(self.prior, data.perturbed_genes)
+    self.mean_ = self.means.values.mean(axis=0)
+    vecs = {c: v for c in self.train if (v := self._vector(c)) is not None}
+    self.cands, self.E = list(vecs), np.array(list(vecs.values()))        # training conditions that can be matched
+    self.neighbours = {}
+
+@patch
+def _predict(self:NearestNeighbourBaseline, conds):
+    rows = []
+    for c in conds:
+        v = self._vector(c)
+        if v is None or not self.cands:
+            self.fallbacks[c] = len(parse_condition(c, control=self.control).genes); rows.append(self.mean_); continue
+        self.neighbours[c] = self.cands[int(np.argmax(self.E @ v))]
+        rows.append(self.means.loc[self.neighbours[c]].values)
+    return np.array(rows)
+
 # %% ../nbs/10_baselines.ipynb #94ee645e
-def baselines(pert_embedding:pd.DataFrame|None=None, # Genes x d table for the linear model's targets (e.g. `scbig.priors.gene_embeddings(...).emb`)
+def baselines(pert_embedding:pd.DataFrame|None=None, # Genes x d priors: targets and measured genes
+              target_rule:bool=False, # Every baseline with scBIG's target-transcript rule
              ) -> dict:
     "Fresh instances of every baseline, as scbig's results tables use them (name -> Baseline)."
-    linear = LinearBaseline(missing='mean') if pert_embedding is None else LinearBaseline(pert_embedding=pert_embedding)
-    return {'control': ControlBaseline(), 'mean': MeanBaseline(), 'nonctl_mean': NonControlMeanBaseline(),
-            'matching_mean': MatchingMeanBaseline(), 'additive': AdditiveBaseline(unseen='zero'),
-            'partial_additive': PartialAdditiveBaseline(), 'linear': linear}
+    t, emb = target_rule, pert_embedding
+    linear = LinearBaseline(missing='mean', target_rule=t) if emb is None else LinearBaseline(pert_embedding=emb,
+                                                                                            target_rule=t)
+    return {'control': ControlBaseline(t), 'mean': MeanBaseline(t), 'nonctl_mean': NonControlMeanBaseline(t),
+            'matching_mean': MatchingMeanBaseline(t), 'additive': AdditiveBaseline(unseen='zero', target_rule=t),
+            'partial_additive': PartialAdditiveBaseline(t), 'linear': linear,
+            'pca_ridge': PCARidgeBaseline(prior=emb, target_rule=t),
+            'latent_additive': LatentAdditiveBaseline(unseen='zero', target_rule=t),
+            'nearest_neighbour': NearestNeighbourBaseline(prior=emb, target_rule=t)}
+
+# %% ../nbs/10_baselines.ipynb #59000469
+def calibrate(model, # A fitted `Baseline` or `SCBIG`, a function (conditions, gain) -> AnnData, or {gain: AnnData}
+              data:PerturbData, # The dataset (its real changes)
+              val, # The val conditions, or a `Split` (its val)
+              train=None, # Conditions ranked against besides val (default: the model's training conditions)
+              grid=None, # Gains to score, 1 among them (default: scBIG's `gain_grid`)
+              bound_mse:bool=True, # As `choose_gain`: only gains whose val MSE is no higher than gain 1's
+             ) -> float:
+    "The gain of a model's predicted changes, chosen on val conditions by scBIG's `choose_gain(gain_scores(...))`."
+    val = [data.condition(c).format(control=data.control) for c in (val.val if isinstance(val, Split) else val)]
+    val = [c for c in dict.fromkeys(val) if c != data.control]
+    grid = tuple(float(g) for g in (SCBIGConfig.__dataclass_fields__['gain_grid'].default if grid is None else grid))
+    if 1.0 not in grid or min(grid) <= 0: raise ConfigError(f"grid={grid}", "pass positive gains, 1 among them")
+    if train is None: train = getattr(model, 'train', None) or getattr(model, 'train_conditions', None)
+    if train is None: raise ConfigError("calibrate cannot tell the training conditions", "pass train=split.train")
+    if not val: return 1.0
+    if isinstance(model, dict): preds = model
+    elif hasattr(model, 'predict_variants'):
+        preds = model.predict_variants(val, {g: dict(gain=g) for g in grid}, n_cells=model.config.val_cells,
+                                       seed=model.config.seed)
+    elif isinstance(model, Baseline): preds = {g: model.predict(val, gain=g) for g in grid}
+    elif callable(model): preds = {g: model(val, g) for g in grid}
+    else: raise ConfigError(f"calibrate got a {type(model).__name__}",
+                            "pass a fitted Baseline or SCBIG, a function or {gain: AnnData}")
+    return choose_gain(gain_scores(preds, data, val, [t for t in train if t != data.control]), bound_mse=bound_mse)
+
+# %% ../nbs/10_baselines.ipynb #df969a84
+def benchmark_predictions(b:Baseline, # A fitted baseline
+                          data:PerturbData, # The dataset it was fitted on
+                          split:Split, # Its split: predicts split.test, calibrates on split.val
+                          label:str|None=None, # Row name (default: b.name)
+                         ) -> dict:
+    "{row: predicted split.test}: at gain 1 and at the val-chosen gain, both with the target rule if one was learned."
+    label, out, on = label or b.name, {}, b.target_rule
+    for rule in ([False, True] if b.rule_ else [False]):
+        b.target_rule, tag = rule, ', target rule' if rule else ''
+        out[label + (' (target rule)' if rule else '')] = b.predict(split.test, gain=1.0)
+        if b.scalable and split.val:
+            out[f'{label} (val gain{tag})'] = b.predict(split.test, gain=calibrate(b, data, split.val))
+    b.target_rule = on
+    return out

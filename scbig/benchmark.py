@@ -18,6 +18,7 @@ from .core import *
 from .data import PerturbData, Split
 from .priors import gene_embeddings, PriorWarning
 from .baselines import baselines as make_baselines
+from .baselines import benchmark_predictions
 from .metrics import evaluate, observed, ceiling, plot_metric
 from .model import SCBIG, preset, choose_gain
 
@@ -136,7 +137,8 @@ def run_benchmark(data:PerturbData, # The dataset
                   with_main:bool=True, # Run scBIG itself (False: only the ablations, e.g. to split the work over processes)
                   n_cells:int=500, # Predicted cells per condition
                   ceiling_repeats:int=5, # Random half splits of the ceiling
-                  log=print, # Progress messages (None: quiet)
+                  log=print, # Progress messages, one line per scBIG fit (None: none)
+                  quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
                   unknown:str='raise', # Conditions with a gene the priors do not know: 'raise' or 'drop', for scBIG and every baseline alike
                  ) -> BenchmarkResult:
     "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them: a `BenchmarkResult`."
@@ -144,11 +146,14 @@ def run_benchmark(data:PerturbData, # The dataset
     splits, seeds, overrides, log = splits or default_splits(data), list(seeds), dict(overrides or {}), log or (lambda *a: None)
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
     rows, timings, res = [], {}, BenchmarkResult(None, {})
+    gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        emb = gene_embeddings(data.perturbed_genes).emb
+        emb = gene_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes])), quiet=quiet).emb   # targets, measured genes
     variants = ([('scbig', s, overrides) for s in seeds] if with_main else []) + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items() for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))]
     t_all = time.perf_counter()
+    n_fits = len(splits) * (len(variants) + with_baselines + with_ceiling)
+    bar = progress(total=n_fits, desc='benchmark', unit='fit', quiet=quiet)
     for f, sp in enumerate(splits):
         real = observed(data, sp.test)
         def add(method, seed, pred):
@@ -161,7 +166,8 @@ def run_benchmark(data:PerturbData, # The dataset
                     res.deltas[(method, c)] = (np.asarray(real.X[(real.obs.condition == c).values].mean(0)).ravel() - np.asarray(ctrl).ravel(), np.asarray(p).ravel() - np.asarray(ctrl).ravel())
         for name, seed, o in variants:
             t0 = time.perf_counter()
-            cfg = preset(preset_name, **{**o, 'seed': seed})
+            bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: {name} seed {seed}")
+            cfg = preset(preset_name, **{**o, 'seed': seed, **({} if quiet is None else {'quiet': quiet})})
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', PriorWarning)
                 m = SCBIG(cfg).fit(data, sp, unknown=unknown)
@@ -173,24 +179,35 @@ def run_benchmark(data:PerturbData, # The dataset
                 ways['scbig gain by val L1 rank alone'] = dict(gain=choose_gain(m.gain_scores, bound_mse=False))
             for label, pred in m.predict_variants(sp.test, ways, n_cells=n_cells, seed=seed).items(): add(label, seed, pred)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
+            gains.setdefault(name, []).append(float(m.gain))
             if name not in res.curves: res.curves[name] = _fit_curves(m)
             if name == 'scbig' and not res.programs: res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
-            log(f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}")
+            msg = f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}"
+            with bar.external_write_mode(): log(msg)           # the line above the bars, not through them
+            bar.update(1)
         if with_baselines:
-            for name, b in make_baselines(emb).items(): add(name, seeds[0], b.fit(data, sp, unknown=unknown).predict(sp.test))
+            bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: baselines")
+            for name, b in make_baselines(emb).items():   # gain 1, val-chosen gain, with and without the target rule
+                for label, pred in benchmark_predictions(b.fit(data, sp, unknown=unknown), data, sp, name).items():
+                    add(label, seeds[0], pred); gains.setdefault(label, []).append(float(pred.uns['scbig']['gain']))
+            bar.update(1)
         if with_ceiling:
+            bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: ceiling")
             t = None
             for p in profiles:
                 ev = ceiling(real, p, n_repeats=ceiling_repeats, subgroup=sp, skip=['pearson_edistance'] if p == 'cell_eval' else ())
                 k = ev.table[[x for x in METRICS[p] if x in ev.table.columns]].add_prefix(f'{p}:')
                 t = ev.table[['subgroup', 'n_cells']].join(k) if t is None else t.join(k)
             rows.append(t.assign(method='ceiling', seed=seeds[0], fold=f).reset_index())
+            bar.update(1)
+    bar.close()
     res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells'] + [c for c in rows[0].columns if ':' in c]]
     res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'), 'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
                 'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds, 'preset': preset_name, 'overrides': overrides,
                 'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': n_cells, 'ceiling_repeats': ceiling_repeats,
                 'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
                 'conventions': {p: evaluate(*_tiny_pair(data, splits[0]), p, skip=['pearson_edistance'] if p == 'cell_eval' else ()).describe() for p in profiles}}
+    res.info['gains'] = gains
     return res
 
 def _tiny_pair(data, sp):

@@ -6,7 +6,8 @@ Docs: https://scbig-dev.github.io/scbig/cli.html.md"""
 
 # %% ../nbs/13_cli.ipynb #e7774a37
 from __future__ import annotations
-import json, shlex, sys, time, warnings
+import difflib, json, os, shlex, sys, time, warnings
+from dataclasses import fields as dc_fields
 from pathlib import Path
 import pandas as pd
 import anndata as ad
@@ -14,21 +15,27 @@ from typing import Annotated
 from fastcore.script import call_parse, anno_parser
 import scbig
 from .core import *
-from .datasets import load, list_datasets, resolve, get_dataset
-from .data import PerturbData, Split, SPLIT_KINDS
+from .datasets import load, list_datasets, resolve, get_dataset, REGISTRY
+from .data import PerturbData, Split, SPLIT_KINDS, read_gene_aliases
 from .priors import PriorWarning
 from .metrics import evaluate, observed, PROFILES
-from .model import SCBIG, PRESETS
+from .store import dir_lock
+from .model import SCBIG, SCBIGConfig, PRESETS, preset as preset_config
+from .gcae import GCAEConfig
+from .flow import FlowConfig
+from .align import AlignConfig
+from .train import TrainingError
 from .benchmark import run_benchmark, write_report, default_splits
 
 # %% auto #0
-__all__ = ['COMMANDS', 'datasets', 'fetch', 'train', 'predict', 'evaluate_cmd', 'benchmark', 'main']
+__all__ = ['COMMANDS', 'setting_keys', 'parse_sets', 'datasets', 'fetch', 'train', 'predict', 'evaluate_cmd', 'benchmark', 'main']
 
 # %% ../nbs/13_cli.ipynb #58e86fc5
-def _data(data:str, condition_key:str|None=None, control:str|None=None, min_cells:int=10) -> PerturbData:
-    "A registry name or a file path, loaded and validated."
-    a = load(data, condition_key=condition_key, control=control, verbose=False)
-    return PerturbData(a, control=control or 'control', min_cells=min_cells, too_few='drop')
+def _data(data:str, condition_key:str|None=None, control:str|None=None, min_cells:int=10, pair_sep:str|None=None,
+          gene_aliases:dict|None=None) -> PerturbData:
+    "A registry name or a file path, loaded and validated (conditions under `min_cells` cells left out)."
+    a = load(data, condition_key=condition_key, control=control, sep=pair_sep, verbose=False)
+    return PerturbData(a, control=control or 'control', min_cells=min_cells, too_few='drop', gene_aliases=gene_aliases)
 
 def _split(data:PerturbData, split:str, seed:int|None, fold:int) -> Split:
     "A split by kind, or read from a JSON file written by `Split.to_json`."
@@ -45,6 +52,121 @@ def _quiet(f):
     with user_errors('scbig'), warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
         return f()
+
+# %% ../nbs/13_cli.ipynb #fdb90de2
+_SECTIONS = {'gcae': GCAEConfig, 'flow': FlowConfig, 'align': AlignConfig}
+
+def setting_keys() -> list[str]:
+    "Every key `--set` accepts: SCBIGConfig's settings, and `gcae.`, `flow.`, `align.` + their fields."
+    return [f'{f.name}.{g.name}' if f.name in _SECTIONS else f.name
+            for f in dc_fields(SCBIGConfig) for g in (dc_fields(_SECTIONS[f.name]) if f.name in _SECTIONS else [f])]
+
+def _convert(key:str, text:str, typ:str):
+    "`text` as a value of the annotated type `typ` (a string such as 'int', 'float|None', 'tuple', 'bool')."
+    typ = typ.__name__ if isinstance(typ, type) else str(typ)
+    kinds, t = [k.strip() for k in typ.split('|')], text.strip()
+    if 'None' in kinds and t.lower() in ('none', 'null'): return None
+    def num(s):
+        v = float(s)
+        return int(v) if v.is_integer() and not any(c in s for c in '.eE') else v
+    try:
+        if 'bool' in kinds:
+            if t.lower() not in ('true', 'false', '1', '0', 'yes', 'no'): raise ValueError
+            return t.lower() in ('true', '1', 'yes')
+        if 'tuple' in kinds:
+            items = [s.strip() for s in t.strip('()[]').split(',') if s.strip()]
+            out = []
+            for s in items:
+                try: out.append(num(s))
+                except ValueError: out.append(s)
+            return tuple(out)
+        if 'int' in kinds:
+            v = float(t)
+            if not v.is_integer(): raise ValueError
+            return int(v)
+        if 'float' in kinds:
+            try: return float(t)
+            except ValueError:
+                if 'str' in kinds: return t
+                raise
+        return t
+    except ValueError:
+        raise ConfigError(f"--set {key}={text}: {text!r} is not of type {typ}",
+                          f"give {key} a value of type {typ}") from None
+
+def parse_sets(sets, # 'key=value' strings, e.g. ['gcae.dropout=0.1', 'flow.sigma=0.5', 'tau_grid=0.1,1']
+              ) -> dict:
+    "Overrides of `SCBIG`/`preset` from `--set` strings: nested keys as dicts, values converted to each field's type."
+    out, keys = {}, setting_keys()
+    for s in sets or []:
+        key, eq, text = s.partition('=')
+        key = key.strip()
+        if not eq or not key:
+            raise ConfigError(f"--set {s!r} is not key=value", "write --set key=value, e.g. --set gcae.dropout=0.1")
+        if key not in keys:
+            close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}? " if close else ''
+            if key in _SECTIONS: hint = f"set one field of it, e.g. {key}.{dc_fields(_SECTIONS[key])[0].name}=...; "
+            raise ConfigError(f"--set: unknown setting {key!r}", f"{hint}valid keys: {', '.join(keys)}")
+        sec, _, name = key.rpartition('.')
+        typ = {f.name: f.type for f in dc_fields(_SECTIONS[sec] if sec else SCBIGConfig)}[name]
+        v = _convert(key, text, typ)
+        if sec: out.setdefault(sec, {})[name] = v
+        else: out[name] = v
+    return out
+
+def _config(preset_name:str, sets, n_programs:int|None, **more) -> SCBIGConfig:
+    "The model's settings from the command line, checked (preset name, `--set`, `--n-programs`, ranges)."
+    if preset_name not in PRESETS: raise ConfigError(f"unknown preset {preset_name!r}", f"use one of {list(PRESETS)}")
+    o = {**more, **({} if n_programs is None else {'n_programs': n_programs}), **parse_sets(sets)}
+    try: return preset_config(preset_name, **o)
+    except ScbigError: raise
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"settings cannot be used: {e}", "check the values given with --set") from None
+
+def _check_out(out:str) -> Path:
+    "`--out` as a folder that can be written: not an existing file, its nearest existing parent a writable folder."
+    p = Path(out).expanduser()
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"--out {p} is an existing file", "pass the path of a folder (it is created)")
+    a = p.absolute()
+    while not a.exists(): a = a.parent
+    if not a.is_dir() or not os.access(a, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {p} cannot be written: {a} is not a writable folder", "pass a folder you can write")
+    return p
+
+def _check_data(data:str|None, condition_key:str|None, control:str|None, pair_sep:str|None, min_cells:int,
+                gene_aliases:str|None) -> dict|None:
+    "Check the data arguments without reading the data; returns the gene alias map (None without `--gene-aliases`)."
+    if not data: raise ConfigError("no data given", "pass --data NAME (see `scbig datasets`) or --data PATH.h5ad")
+    if data in REGISTRY:
+        flags = (('--condition-key', condition_key), ('--control', control), ('--pair-sep', pair_sep))
+        given = [f for f, v in flags if v is not None]
+        if given: raise ConfigError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to files only; "
+                                    f"the registered dataset {data!r} knows its own", "leave it out, or pass a file")
+    else:
+        p = Path(data).expanduser()
+        if not p.exists() and not p.suffix and len(p.parts) == 1: get_dataset(data)   # a mistyped name: close matches
+        if not p.is_file():
+            raise DataNotFoundError(f"no file {p}", f"check the path, or use a dataset ({', '.join(REGISTRY)})")
+    if pair_sep is not None and (not pair_sep or any(c.isalnum() or c.isspace() for c in pair_sep)):
+        raise ConfigError(f"--pair-sep {pair_sep!r} cannot separate gene names",
+                          "pass the punctuation between the genes of a pair in the labels, e.g. --pair-sep _")
+    if min_cells < 1: raise ConfigError(f"--min-cells {min_cells}", "pass --min-cells 1 or more")
+    return read_gene_aliases(gene_aliases) if gene_aliases else None
+
+def _check_split(split:str|None, fold:int=0):
+    "A split kind or an existing split JSON, and a fold >= 0."
+    if split is not None and split not in SPLIT_KINDS:
+        if split.endswith('.json'):
+            if not Path(split).is_file():
+                raise DataNotFoundError(f"no split file {split}", f"pass one of {', '.join(SPLIT_KINDS)} or a JSON")
+        else:
+            close = difflib.get_close_matches(split, SPLIT_KINDS, n=1)
+            raise ConfigError(f"unknown split {split!r}" + (f" (did you mean {close[0]!r}?)" if close else ''),
+                              f"use one of {', '.join(SPLIT_KINDS)} or the path of a split JSON")
+    if fold < 0: raise ConfigError(f"--fold {fold}", "pass a fold >= 0")
+
 
 # %% ../nbs/13_cli.ipynb #60e8272a
 @call_parse
@@ -73,17 +195,34 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
           preset:str='cpu', # Preset: tiny, cpu, colab-t4, gpu-large
           seed:int=0, # Seed of the model
           device:str='auto', # auto, cuda, mps or cpu
+          resume:bool=False, # Continue the stopped run whose checkpoints are in --out (same data, split and settings)
+          set:Annotated[str, {'action': 'append', 'metavar': 'KEY=VALUE'}]=None, # A setting (repeatable): flow.sigma=1
+          n_programs:int=None, # Programs K (default: the preset's)
+          gene_aliases:str=None, # CSV/TSV old_symbol,new_symbol: renames measured genes and perturbation labels
+          pair_sep:str=None, # Separator of the genes of a pair in the condition labels, e.g. _ (files only)
+          min_cells:int=10, # Conditions with fewer cells are left out
          ):
-    "Train scBIG on the training conditions of a split and save it (the split is saved beside it)."
+    "Train scBIG on the training conditions of a split and save it with the split; --resume continues a stopped run."
     def go():
-        if not data: raise ConfigError("no data given", "pass --data NAME (see `scbig datasets`) or --data PATH.h5ad")
-        d = _data(data, condition_key, control)
-        s = _split(d, split, split_seed, fold)
-        if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}", f"use one of {list(PRESETS)}")
-        t0 = time.perf_counter()
-        m = SCBIG(preset, seed=seed, device=device).fit(d, s, out_dir=Path(out)/'checkpoints')
-        m.save(out); s.to_json(Path(out)/'split.json')
-        print(f"trained on {len(m.train_conditions)} conditions ({s}) in {time.perf_counter() - t0:.0f} s; saved to {out}")
+        cfg = _config(preset, set, n_programs, seed=seed, device=device)   # every argument checked before reading data
+        get_device(cfg.device)
+        aliases = _check_data(data, condition_key, control, pair_sep, min_cells, gene_aliases)
+        _check_split(split, fold)
+        o = _check_out(out); ck = o/'checkpoints'
+        with dir_lock(o):                         # a second run into the same --out is refused, not interleaved
+            earlier = ck.is_dir() and ((ck/'fit.json').is_file() or any(ck.glob('*/checkpoint.pt')))
+            if earlier and not resume: raise ConfigError(f"--out {o} holds the checkpoints of an earlier run",
+                                                         "pass --resume to continue it, or a new (or emptied) --out")
+            if resume and not earlier: print(f"--resume: no checkpoints in {ck}, training from the start")
+            d = _data(data, condition_key, control, min_cells, pair_sep, aliases)
+            s = _split(d, split, split_seed, fold)
+            t0 = time.perf_counter()
+            try: m = SCBIG(cfg).fit(d, s, out_dir=ck, resume=resume)
+            except TrainingError as e:
+                if 'stopped by a signal' not in e.problem: raise
+                raise TrainingError(e.problem, f"run the same command with --resume to continue from {ck}") from None
+            m.save(o); s.to_json(o/'split.json')
+            print(f"trained on {len(m.train_conditions)} conditions ({s}) in {time.perf_counter() - t0:.0f} s; saved to {out}")
     _quiet(go)
 
 @call_parse
@@ -138,13 +277,27 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
               preset:str='cpu', # scBIG preset
               ceiling_repeats:int=5, # Random half splits of the split-half ceiling
               out:str='scbig-benchmark', # Directory for metrics.csv, summary.csv, targets.csv, report.md, report.html
+              set:Annotated[str, {'action': 'append', 'metavar': 'KEY=VALUE'}]=None, # An scBIG setting (repeatable)
+              n_programs:int=None, # Programs K (default: the preset's)
+              gene_aliases:str=None, # CSV/TSV old_symbol,new_symbol: renames measured genes and perturbation labels
+              pair_sep:str=None, # Separator of the genes of a pair in the condition labels, e.g. _ (files only)
+              min_cells:int=10, # Conditions with fewer cells are left out
              ):
     "The main job: train scBIG and every baseline on each fold, score them with the split-half ceiling, write the report."
     def go():
-        d = _data(data or dataset, condition_key, control)
-        if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}", f"use one of {list(PRESETS)}")
+        _config(preset, set, n_programs)                                   # every argument checked before reading data
+        overrides = {**({} if n_programs is None else {'n_programs': n_programs}), **parse_sets(set)}
+        aliases = _check_data(data or dataset, condition_key, control, pair_sep, min_cells, gene_aliases)
+        _check_split(split)
+        if folds < 1 or ceiling_repeats < 1 or not seeds:
+            raise ConfigError(f"--folds {folds}, --ceiling-repeats {ceiling_repeats}, --seeds {list(seeds)}",
+                              "pass --folds 1 or more, --ceiling-repeats 1 or more and at least one seed")
+        _check_out(out)
+        d = _data(data or dataset, condition_key, control, min_cells, pair_sep, aliases)
         cmd = 'scbig ' + ' '.join(map(shlex.quote, _INVOCATION or ['benchmark']))
-        res = run_benchmark(d, default_splits(d, split, folds), seeds=list(seeds), preset_name=preset, ceiling_repeats=ceiling_repeats, log=lambda m: print(m, flush=True))
+        res = run_benchmark(d, default_splits(d, split, folds), seeds=list(seeds), preset_name=preset,
+                            overrides=overrides,
+                            ceiling_repeats=ceiling_repeats, log=lambda m: print(m, flush=True))
         paths = write_report(res, out, command=cmd)
         with pd.option_context('display.width', 160, 'display.max_columns', 12): print(res.targets().round(3).to_string())
         print(f"wrote {', '.join(str(p) for p in paths.values())}")

@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['CONTROL_ALIASES', 'ScbigError', 'ConditionError', 'DataError', 'DataNotFoundError', 'PriorError', 'ConfigError',
            'DeviceError', 'NotFittedError', 'user_errors', 'Condition', 'parse_condition', 'format_condition',
-           'parse_conditions', 'normalize_conditions', 'data_dir', 'set_seed', 'get_device', 'in_test', 'budget']
+           'parse_conditions', 'normalize_conditions', 'data_dir', 'set_seed', 'get_device', 'in_test', 'budget',
+           'progress_enabled', 'progress']
 
 # %% ../nbs/00_core.ipynb #bb555d55
 class ScbigError(Exception):
@@ -219,3 +221,33 @@ def budget(full, # Value for a real run
            test): # Value under `nbdev-test` / `make test`
     "`test` when running as a test, else `full`."
     return test if in_test() else full
+
+# %% ../nbs/00_core.ipynb #39033e87
+def _interactive() -> bool:
+    "stderr is a terminal, or a Jupyter kernel runs this (notebook, lab, Colab, VS Code); not execnb's captured shell."
+    try:
+        if sys.stderr is not None and sys.stderr.isatty(): return True
+    except (AttributeError, ValueError): pass          # no isatty, or a closed stream
+    ip = sys.modules['IPython'].get_ipython() if 'IPython' in sys.modules else None
+    return getattr(ip, 'kernel', None) is not None      # Jupyter's shell has a kernel; a terminal or captured one none
+
+def progress_enabled(quiet:bool|None=None, # True: no bars; False: bars; None: auto (bars when interactive)
+                    ) -> bool:
+    "Show bars? $SCBIG_PROGRESS=0 or `quiet=True`: no; `quiet=False` or $SCBIG_PROGRESS=1: yes; else if interactive."
+    env = os.environ.get('SCBIG_PROGRESS', '').strip()
+    if env not in ('', '0', '1'):
+        raise ConfigError(f"$SCBIG_PROGRESS={env!r}",
+                          "set SCBIG_PROGRESS=0 (no progress bars) or 1 (bars), or unset it (bars when interactive)")
+    if quiet is True or env == '0': return False
+    if quiet is False or env == '1': return True
+    return _interactive()
+
+# %% ../nbs/00_core.ipynb #a9e94f4a
+def progress(iterable=None, # What to iterate over (None: update the bar by hand)
+             total:int|None=None, # Number of items (default: len(iterable))
+             desc:str|None=None, # What the bar counts, e.g. 'flow' or 'GRC'
+             quiet:bool|None=None, # As for `progress_enabled`: True off, False on, None auto
+             **kwargs, # Other `tqdm` arguments (leave, unit, initial, position ...)
+            ) -> tqdm:
+    "A `tqdm.auto` bar (widget in Jupyter, text in a terminal) that is disabled unless `progress_enabled(quiet)`."
+    return tqdm(iterable, total=total, desc=desc, disable=not progress_enabled(quiet), dynamic_ncols=True, **kwargs)

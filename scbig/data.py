@@ -18,7 +18,8 @@ from .core import *
 from .validate import matrix_scale, check_labels, check_var_names, check_unknown
 
 # %% auto #0
-__all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'PerturbData', 'Split', 'Batch', 'ConditionSampler']
+__all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'read_gene_aliases', 'PerturbData', 'Split', 'Batch',
+           'ConditionSampler']
 
 # %% ../nbs/01_data.ipynb #da41a44f
 def _values(X, max_values:int=2_000_000) -> np.ndarray:
@@ -70,6 +71,29 @@ def _read_rows(X, rows:np.ndarray, dtype=np.float32) -> np.ndarray:
     out[order] = block[inv]
     return out
 
+# %% ../nbs/01_data.ipynb #4996a2ae
+_ALIAS_HEADERS = {('old_symbol', 'new_symbol'), ('old', 'new'), ('alias', 'symbol'), ('from', 'to')}
+
+def read_gene_aliases(path:str|Path, # A two-column CSV or TSV: old symbol, new symbol (a header row is optional)
+                     ) -> dict:
+    "{old symbol: new symbol} from a table, checked: two columns, no empty names, no old symbol mapped to two new ones."
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise DataNotFoundError(f"no gene alias file {p}", "pass a two-column CSV/TSV of old and new symbols")
+    t = pd.read_csv(p, sep=None, engine='python', header=None, dtype=str, skipinitialspace=True, comment='#')
+    if t.shape[1] != 2:
+        raise DataError(f"{p} has {t.shape[1]} columns, not 2", "write one pair per line: old_symbol,new_symbol")
+    if len(t) and tuple(t.iloc[0].str.strip().str.lower()) in _ALIAS_HEADERS: t = t.iloc[1:]
+    t = t.apply(lambda s: s.str.strip())
+    empty = (t.isna() | (t == '')).any(axis=1)
+    if empty.any(): raise DataError(f"{p} has empty symbols on {int(empty.sum())} rows", "fill or delete those rows")
+    t = t.drop_duplicates()
+    two = t[t[0].duplicated(keep=False)]
+    if len(two): raise DataError(f"{p} maps {two[0].nunique()} old symbols to more than one new one: "
+                                 f"{sorted(two[0].unique())[:5]}",
+                                 "keep one new symbol per old one")
+    return dict(zip(t[0], t[1]))
+
 # %% ../nbs/01_data.ipynb #f1945e1c
 class PerturbData:
     "A validated perturbation dataset: canonical conditions, control pool, counts, pseudobulks (the AnnData is not modified)."
@@ -79,7 +103,7 @@ class PerturbData:
                  control:str='control', # This dataset's control label ('ctrl', 'non-targeting' ... are also read as control)
                  min_cells:int=10, # Fewest cells a condition (and the control) needs
                  too_few:str='raise', # What to do with conditions under `min_cells`: 'raise' or 'drop'
-                 gene_aliases:dict|None=None, # Map old perturbed-gene symbols to current ones, e.g. {'KIAA1804': 'MAP3K21'}
+                 gene_aliases:dict|str|Path|None=None, # Old symbols to new (perturbed, measured genes): dict or CSV/TSV
                  sep:str='+', # Separator between the genes of a pair in the condition column
                  max_genes:int=2, # Most genes per condition (2: singles and pairs)
                  unknown:str='raise', # Cells labelled with no gene ('unassigned', 'NA', ''...): 'raise' or 'drop' (left out, warned)
@@ -91,7 +115,10 @@ class PerturbData:
         self.adata, self.condition_key, self.control, self.min_cells = adata, condition_key, control, min_cells
         self._check_shape_and_genes()
         self._check_values()
-        self._read_conditions(sep=sep, max_genes=max_genes, gene_aliases=gene_aliases or {})
+        if isinstance(gene_aliases, (str, Path)): gene_aliases = read_gene_aliases(gene_aliases)
+        gene_aliases = dict(gene_aliases or {})
+        self._rename_measured(gene_aliases)
+        self._read_conditions(sep=sep, max_genes=max_genes, gene_aliases=gene_aliases)
         self._apply_min_cells(too_few)
 
 # %% ../nbs/01_data.ipynb #25532d4c
@@ -108,6 +135,18 @@ def _check_shape_and_genes(self:PerturbData):
         raise DataError(f"{len(dup)} gene names occur more than once in var_names: {list(dup[:8])}",
                         "make them unique (adata.var_names_make_unique()) or sum the duplicates into one gene")
     check_var_names(a.var_names)
+
+@patch
+def _rename_measured(self:PerturbData, aliases:dict):
+    "`self._genes`: var_names mapped through `aliases` (the renames in `renamed_measured`); no two genes may meet."
+    names = self.adata.var_names
+    self._genes = pd.Index([aliases.get(g, g) for g in names]) if aliases else names
+    self.renamed_measured = {g: n for g, n in zip(names, self._genes) if g != n}
+    dup = self._genes[self._genes.duplicated()].unique()
+    if len(dup):
+        pairs = [f"{n} <- {sorted(g for g, m in zip(names, self._genes) if m == n)}" for n in dup[:5]]
+        raise DataError(f"the gene aliases give {len(dup)} measured genes a name another one has: {'; '.join(pairs)}",
+                        "drop those rows from the alias table, or merge the genes (e.g. sum them) first")
 
 @patch
 def _check_values(self:PerturbData):
@@ -190,8 +229,8 @@ def perturbed_genes(self:PerturbData) -> list[str]:
 
 @patch(as_prop=True)
 def genes(self:PerturbData) -> pd.Index:
-    "The measured genes (`adata.var_names`), in order: the G axis of every matrix."
-    return self.adata.var_names
+    "The measured genes (`adata.var_names`, renamed by `gene_aliases`), in order: the G axis of every matrix."
+    return self._genes
 
 @patch
 def rows(self:PerturbData, c) -> np.ndarray:

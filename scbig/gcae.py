@@ -290,6 +290,7 @@ def fit_gcae(model:GCAE, # The autoencoder (its `gene_mean` is set from `X`)
              cfg:TrainConfig|None=None, # Training settings (steps, lr, validation period...)
              batch_size:int=256, # Cells per batch (paper: 256)
              out_dir=None, # Folder for checkpoint and log (None: keep nothing)
+             resume:bool=False, # Continue from out_dir's checkpoint (`Learner.fit(resume=True)`)
             ):
     "Pretrain `model` on reconstruction of the (N, G) cells `X` with `scbig.train.Learner`; returns the Learner."
     X = np.ascontiguousarray(X, dtype=np.float32)
@@ -304,7 +305,8 @@ def fit_gcae(model:GCAE, # The autoencoder (its `gene_mean` is set from `X`)
             was = m.training; m.eval()
             with torch.no_grad(): v = F.mse_loss(m(Xv.to(m.gene_mean.device)), Xv.to(m.gene_mean.device)).item()
             m.train(was); return v
-    return Learner(model, get_batch, recon_loss, cfg, val_fn=val_fn, out_dir=out_dir, n_items=batch_size).fit()
+    return Learner(model, get_batch, recon_loss, cfg, val_fn=val_fn, out_dir=out_dir, n_items=batch_size,
+                   desc='autoencoder').fit(resume=resume)
 
 # %% ../nbs/05_gcae.ipynb #f7ac0746
 def r2(X:np.ndarray, # (N, G) true expression

@@ -254,6 +254,7 @@ def fit(self:GRC,
         adjacency=None, # (G, G) PPI adjacency in the order of `genes` (e.g. `string_adjacency(genes)`); None: no PPI term
         deltas=None, # (P, G) training deltas (array or DataFrame perturbations x genes); None: no data term
         genes=None, # G gene names (default: the DataFrame's index, else g0, g1 ...)
+        quiet:bool|None=None, # Progress bar over the T steps: None auto (terminal or Jupyter), True off, False on
        ) -> GRC:
     "K balanced programs: k-means start, then T steps of cost, Sinkhorn plan and capacity-constrained rounding (method page, 'Rounding')."
     c = self.config
@@ -268,13 +269,15 @@ def fit(self:GRC,
     self.init_labels_, self.capacities_ = labels.copy(), capacities(km.labels_, G, K)
     Z = gene_profiles(D) if D is not None and c.gamma else None
     a, b, mu, hist = np.full(G, 1 / G), self.capacities_ / G, centroids(E, labels, K), []
-    for t in range(c.n_steps):
+    bar = progress(range(c.n_steps), desc='GRC', unit='step', quiet=quiet, leave=None)
+    for t in bar:
         mu = centroids(E, labels, K, previous=mu)
         C = grc_cost(E, mu, labels, A, Z, c.alpha, c.beta, c.gamma)
         P, info = transport_plan(a, b, C, c.reg, c.max_iter, c.stop_thr, c.ot_fallback)
         new = round_plan(P, C, self.capacities_)
         hist.append(dict(step=t + 1, **info, moved=int((new != labels).sum()), mean_cost=float(C[np.arange(G), new].mean()),
                          seconds=time.perf_counter() - t0 - t_km - sum(h['seconds'] for h in hist)))
+        bar.set_postfix(moved=hist[-1]['moved'], cost=f"{hist[-1]['mean_cost']:.4f}", refresh=False)
         labels = new
     self.labels_, self.genes_, self.no_prior_ = labels, genes, list(genes[~has])
     self.centroids_ = centroids(E, labels, K, previous=mu)

@@ -6,7 +6,7 @@ Docs: https://scbig-dev.github.io/scbig/model.html.md"""
 
 # %% ../nbs/08_model.ipynb #b3785583
 from __future__ import annotations
-import json, math, time, warnings
+import hashlib, json, math, time, warnings
 from dataclasses import dataclass, field, asdict, fields, replace
 from functools import partial
 from pathlib import Path
@@ -25,17 +25,20 @@ from .grc import GRC, random_programs
 from .gcae import GCAE, GCAEConfig, fit_gcae
 from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
 from .align import AlignConfig, alignment_loss, pathway_matrix
-from .train import Learner, TrainConfig, Callback, TrainingError
+from .train import Learner, TrainConfig, Callback, TrainingError, save_checkpoint, load_checkpoint
 from .store import write_model_dir, read_model_dir
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'ComposedField', 'odeint', 'FieldEnsemble',
-           'target_rule', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB', 'choose_gain']
+           'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB', 'choose_gain',
+           'gain_scores']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
 class SCBIGConfig:
-    "Every setting of an scBIG model: programs, encoder, flow, alignment and the two training stages."
+    """Every setting of an scBIG model: programs, encoder, flow, alignment and the two training stages.
+    Progress bars (priors, GRC, each training stage, prediction) follow `quiet`: None shows them in a terminal
+    or Jupyter, not in logs or CI; True or False force them off or on; $SCBIG_PROGRESS=0 turns them all off."""
     n_programs:int=32 # K, GRC programs (tokens of the encoder)
     programs:str='grc' # 'grc' (GRC on priors + STRING), 'grc_data' (+ the training deltas' co-variation), 'random' (ablation)
     grc_seed:int=42 # Seed of GRC's k-means start (the official 42)
@@ -70,7 +73,7 @@ class SCBIGConfig:
     pool_cells:int=1000 # Control cells stored with the model, the default source of predictions
     seed:int=0 # Seed of everything
     device:str='auto' # 'auto', 'cuda', 'mps' or 'cpu'
-    quiet:bool=True # No progress bars
+    quiet:bool|None=None # Progress bars: None auto (terminal or Jupyter only), True off, False on
 
     def __post_init__(self):
         if isinstance(self.gcae, dict): self.gcae = GCAEConfig(**self.gcae)
@@ -116,8 +119,12 @@ def preset(name:str='cpu', # One of PRESETS
           ) -> SCBIGConfig:
     "The settings of a named preset, with `overrides` applied."
     if name not in PRESETS: raise ConfigError(f"unknown preset {name!r}", f"use one of {list(PRESETS)}")
-    d = SCBIGConfig().to_dict()
-    for src in (PRESETS[name], overrides):
+    return _merged(SCBIGConfig(), PRESETS[name], overrides)
+
+def _merged(cfg:SCBIGConfig, *changes:dict) -> SCBIGConfig:
+    "`cfg` with each dict of `changes` applied in turn (a nested setting given as a dict: only the fields it names)."
+    d = cfg.to_dict()
+    for src in changes:
         for k, v in src.items():
             if k not in d: raise ConfigError(f"unknown setting {k!r}", f"use some of {sorted(d)}")
             if isinstance(d[k], dict) and isinstance(v, dict): d[k] = {**d[k], **v}
@@ -255,6 +262,13 @@ def target_rule(ctrl, # Control mean level of each measured target of a training
         return {'kind': 'ratio', 'value': float(np.clip(np.median(pert[ctrl > 0] / ctrl[ctrl > 0]), 0, 1)), 'n': int(len(ctrl))}
     return {'kind': 'shift', 'value': float(np.median(pert - ctrl)), 'n': int(len(ctrl))}
 
+def target_values(rule:dict|None, # `target_rule`'s result
+                  obs:list, # (gene, control level, perturbed level) of each measured target of a training single
+                 ) -> dict:
+    "Each training target's own ratio ('ratio' rule) or shift ('shift' rule), kept at prediction; {} without a rule."
+    if not rule: return {}
+    return {g: (p / ct if ct > 0 else rule['value']) if rule['kind'] == 'ratio' else p - ct for g, ct, p in obs}
+
 def set_target_level(X:np.ndarray, # (n, G) predicted cells of one condition, changed in place
                      j:int, # Column of the target
                      ctrl_level:float, # The target's mean level in the source control cells
@@ -276,7 +290,7 @@ class SCBIG:
                  **overrides, # Settings to change from the preset (default preset: 'cpu')
                 ):
         if isinstance(config, SCBIGConfig):
-            self.config = preset('cpu', **{**config.to_dict(), **overrides}) if overrides else config
+            self.config = _merged(config, overrides) if overrides else config    # nested overrides onto `config`'s own
         else: self.config = preset(config or 'cpu', **overrides)
         self.fitted = False
 
@@ -321,10 +335,34 @@ class AlignCB(Callback):
         params = list(learn.model.parameters()) + (list(f.gcae.parameters()) if a.finetune == 'all' else [])
         self.params = params
         self.opt = torch.optim.Adam(params, lr=f.cfg.flow_lr * 0.05)
-        self.log = f.align_log
+        self.log, self.mine = f.align_log, []
+        self.path = learn.out_dir/'align.pt' if learn.out_dir is not None else None
+        if learn.step: self._load(learn)         # a resumed flow: this step's own optimiser (and fine-tuned encoder)
     def after_step(self, learn):
+        a = self.f.cfg.align
+        if (a.lambda_corr or a.lambda_ot) and learn.step % a.every == 0: self._align(learn)
+        if learn.step % learn.cfg.checkpoint_every == 0: self._save(learn)   # with the Learner's checkpoint, saved next
+    def after_fit(self, learn): self._save(learn)
+    def _save(self, learn):
+        "align.pt beside the flow's checkpoint.pt: the step, this optimiser, its log (and the encoder, if fine-tuned)."
+        if self.path is None or not learn.is_main: return
+        st = {'step': learn.step, 'opt': self.opt.state_dict(), 'log': self.mine}
+        if self.f.cfg.align.finetune == 'all': st['gcae'] = self.f.gcae.state_dict()
+        save_checkpoint(st, self.path)
+    def _load(self, learn):
+        fix = "start over: fit with a new (or emptied) out_dir"
+        if self.path is None or not self.path.is_file():
+            raise TrainingError(f"the flow resumes at step {learn.step}, but {self.path} (alignment) is missing",
+                                fix)
+        st = load_checkpoint(self.path, map_location=learn.device)
+        if st['step'] != learn.step:
+            raise TrainingError(f"{self.path} is from step {st['step']}, the flow's checkpoint from step {learn.step} "
+                                "(stopped between two saves)", fix)
+        self.opt.load_state_dict(st['opt'])
+        if 'gcae' in st: self.f.gcae.load_state_dict(st['gcae'])
+        self.mine = list(st['log']); self.log.extend(self.mine)
+    def _align(self, learn):
         a, f = self.f.cfg.align, self.f
-        if not (a.lambda_corr or a.lambda_ot) or learn.step % a.every: return
         rng = np.random.default_rng([self.seed, 2, learn.step])
         conds = rng.choice(f.train, min(a.n_conditions, len(f.train)), replace=False)
         learn.model.train(); f.gcae.train(a.finetune == 'all')
@@ -345,7 +383,8 @@ class AlignCB(Callback):
         self.opt.step(); self.opt.zero_grad(set_to_none=True)
         for p in f.gcae.parameters(): p.requires_grad_(False)
         f.gcae.eval()
-        self.log.append({'step': learn.step, 'align_loss': float(loss.detach()), 'seconds': time.perf_counter() - t0})
+        self.mine.append({'step': learn.step, 'align_loss': float(loss.detach()), 'seconds': time.perf_counter() - t0})
+        self.log.append(self.mine[-1])
 
 # %% ../nbs/08_model.ipynb #e7c7434f
 class _Fitter:
@@ -365,14 +404,52 @@ def _embeddable(conds, data, table:pd.DataFrame) -> tuple[list, list]:
 
 def _check_interrupted(learn:Learner, stage:str):
     "A training stage stopped by SIGINT/SIGTERM ends `fit` with an error (a half-trained model must not pass for a fitted one)."
-    if learn.interrupted: raise TrainingError(f"SCBIG.fit was stopped by a signal during {stage}, at step {learn.step} of {learn.cfg.max_steps}: the model is not fitted",
-                                              "run fit again (a model's fit cannot resume; a stage's own checkpoint in out_dir is kept for inspection)")
+    if not learn.interrupted: return
+    fix = (f"run fit again with out_dir={str(learn.out_dir.parent)!r} and resume=True to continue" if learn.out_dir
+           else "fit again from the start (pass out_dir=... so that a stopped fit can resume)")
+    raise TrainingError(f"SCBIG.fit was stopped by a signal during {stage}, "
+                        f"at step {learn.step} of {learn.cfg.max_steps}: "
+                        "the model is not fitted", fix)
+
+def _digest(o) -> str: return hashlib.sha256(json.dumps(o, sort_keys=True).encode()).hexdigest()[:16]
+
+def _fit_record(cfg:SCBIGConfig, data:PerturbData, train:list, val:list) -> dict:
+    "What a fit's checkpoints depend on: its settings (but the device and the progress bars), the data and the split."
+    X = data.adata.X
+    settings = {k: v for k, v in cfg.to_dict().items() if k not in ('device', 'quiet')}
+    counts = sorted(pd.Series(data.cell_condition).value_counts().to_dict().items())
+    d = {'cells': int(data.adata.n_obs), 'genes': _digest(list(data.genes)), 'control': data.control,
+         'conditions': _digest(counts),
+         'sum of X': None if data.adata.isbacked else float(X.sum(dtype=np.float64))}
+    split = {'train': _digest(list(train)), 'val': _digest(list(val))}
+    rec = {'format': 'scbig.fit/1', 'settings': settings, 'data': d, 'split': split}
+    return json.loads(json.dumps(rec))                                      # as read back from fit.json
+
+def _claim_out_dir(out:Path, rec:dict, resume:bool):
+    "Check `out` against this fit, write fit.json: resume=True needs the same settings, data, split; else no older fit"
+    path = out/'fit.json'
+    earlier = path.is_file() or any(out.glob('*/checkpoint.pt'))
+    if earlier and not resume:
+        raise ConfigError(f"out_dir {out} holds the checkpoints of an earlier fit",
+                          "pass resume=True to continue it, or a new (or emptied) out_dir to start over")
+    if earlier:
+        if not path.is_file(): raise ConfigError(f"out_dir {out} holds checkpoints but no fit.json (whose are they?)",
+                                                 "start over in a new (or emptied) out_dir")
+        old = json.loads(path.read_text())
+        diff = [f"{part} {k!r}" for part in ('settings', 'data', 'split')
+                for k in sorted(set(old.get(part, {})) | set(rec[part]))
+                if old.get(part, {}).get(k) != rec[part].get(k)]
+        if diff: raise ConfigError(f"out_dir {out} holds a fit with other {', '.join(diff)}: this fit cannot resume it",
+                                   "pass that fit's settings, data and split, or a new (or emptied) out_dir")
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rec, indent=1))
 
 @patch
 def fit(self:SCBIG,
         data:PerturbData, # The dataset (log-normalised)
         split=None, # A `Split` (train on split.train, select on split.val), a list of training conditions, or None: every perturbation
-        out_dir=None, # Folder for the two stages' checkpoints and logs (None: keep nothing)
+        out_dir=None, # Folder for the stages' checkpoints and logs (None: keep nothing); an earlier fit's: resume=True
+        resume:bool=False, # Continue the (stopped) fit whose checkpoints are in out_dir; bit for bit on CPU
         unknown:str='raise', # Training conditions with a gene the priors do not know: 'raise' (listed, with close symbols) or 'drop' (left out, warned)
        ) -> SCBIG:
     "Induce programs, pretrain the autoencoder, then train the flow (with the alignment losses) and keep the best on the val conditions."
@@ -383,18 +460,23 @@ def fit(self:SCBIG,
     train = _training_conditions(data, split, unknown)
     val = [v for v in (split.val if isinstance(split, Split) else []) if v != data.control]
     out = Path(out_dir) if out_dir else None
+    if resume and out is None:
+        raise ConfigError("resume=True needs the out_dir of the fit to continue", "pass out_dir= that fit's folder")
+    if out is not None: _claim_out_dir(out, _fit_record(c, data, train, val), resume)
+    ckpt = lambda d: resume and (d/'checkpoint.pt').is_file()     # a stage to resume (a finished one: at its last step)
     self.genes, self.control, self.timings = data.genes.copy(), data.control, {}
     # 1. programs from priors
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        ge = gene_embeddings(self.genes, dim=c.prior_dim, seed=c.seed)
+        ge = gene_embeddings(self.genes, dim=c.prior_dim, seed=c.seed, quiet=c.quiet)
         self.no_prior = list(ge.missing)
         if self.no_prior: warnings.warn(f"{len(self.no_prior)} of {len(self.genes)} measured genes have no prior; GRC places them by STRING and capacity, their tokens' prior mean leaves them out: {self.no_prior[:20]}", PriorWarning)
         if c.programs == 'random': labels = random_programs(len(self.genes), c.n_programs, np.random.default_rng(c.grc_seed))
         else:
-            grc = GRC(c.n_programs, seed=c.grc_seed, missing='place').fit(ge.emb, string_adjacency(self.genes), deltas=data.delta(train) if c.programs == 'grc_data' else None, genes=self.genes)
+            grc = GRC(c.n_programs, seed=c.grc_seed, missing='place').fit(ge.emb, string_adjacency(self.genes), deltas=data.delta(train) if c.programs == 'grc_data' else None, genes=self.genes,
+                                                                          quiet=c.quiet)
             labels = grc.labels_
-        pe = gene_embeddings(data.perturbed_genes, dim=c.prior_dim, seed=c.seed)
+        pe = gene_embeddings(data.perturbed_genes, dim=c.prior_dim, seed=c.seed, quiet=c.quiet)
     self.labels, self.gene_table, self.cond_table = np.asarray(labels), ge.emb, pe.emb
     _, lost = _embeddable(train, data, pe.emb)
     train = check_known_genes(train, lambda t: data.condition(t).genes, unknown, lacking=lost)   # the condition encoder cannot embed them
@@ -413,7 +495,10 @@ def fit(self:SCBIG,
     self.gcae = GCAE(self.labels, ge.emb if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
     t0 = time.perf_counter()
     ae_cfg = TrainConfig(max_steps=c.ae_steps, lr=c.ae_lr, warmup_steps=min(50, c.ae_steps // 10), val_every=max(1, c.ae_steps // 10), seed=c.seed, device=c.device, quiet=c.quiet)
-    self.ae_learner = fit_gcae(self.gcae, data.X_rows(np.sort(rows)), data.X_rows(np.sort(vrows)), ae_cfg, batch_size=c.ae_batch, out_dir=out/'autoencoder' if out else None)
+    ae_out = out/'autoencoder' if out else None
+    X_ae, X_ae_val = data.X_rows(np.sort(rows)), data.X_rows(np.sort(vrows))
+    self.ae_learner = fit_gcae(self.gcae, X_ae, X_ae_val, ae_cfg, batch_size=c.ae_batch, out_dir=ae_out,
+                               resume=bool(out) and ckpt(ae_out))
     _check_interrupted(self.ae_learner, 'the autoencoder')
     self.gcae.eval()
     for p in self.gcae.parameters(): p.requires_grad_(False)
@@ -432,7 +517,7 @@ def fit(self:SCBIG,
         obs = [(g, float(self.ctrl_mean[col[g]]), float(f.X_of(t)[:, col[g]].mean())) for t in train
                if len(gs := data.condition(t).genes) == 1 and (g := gs[0]) in col]
         self.target_rule = target_rule([o[1] for o in obs], [o[2] for o in obs])
-        if self.target_rule: self.target_values = {g: (p / ct if ct > 0 else self.target_rule['value']) if self.target_rule['kind'] == 'ratio' else p - ct for g, ct, p in obs}
+        self.target_values = target_values(self.target_rule, obs)
     f.W = torch.as_tensor(pathway_matrix(self.genes, c.pathways).to_numpy(), device=dev) if c.align.lambda_ot else None
     # 4. the flow
     fcfg = replace(c.flow, latent_dim=c.gcae.latent)
@@ -477,8 +562,10 @@ def fit(self:SCBIG,
         if self.ridge is not None: fld.field.encoder.set_ridge(self.ridge, sg)
         fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10), val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
         sub_dir = (out/('flow' if k == 0 else f'flow{k}')) if out else None
-        lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir,
-                      cbs=[AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else [], n_items=c.batch_size).fit()
+        cbs = [AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else []
+        lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir, cbs=cbs,
+                      n_items=c.batch_size, desc='flow' if c.n_flows == 1 else f'flow {k + 1}/{c.n_flows}')
+        lrn = lrn.fit(resume=bool(sub_dir) and ckpt(sub_dir))
         _check_interrupted(lrn, 'the flow' if c.n_flows == 1 else f'flow {k + 1} of {c.n_flows}')
         fld.eval(); self.fields.append(fld); self.flow_learners.append(lrn)
         if auto:                                                # unseen genes: the prior path or the generic vector, whichever scores higher on val
@@ -567,7 +654,7 @@ def _ensure_embeddable(self:SCBIG, conds:list):
     if not new: return
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
-        try: e = gene_embeddings(new, dim=self.config.prior_dim, seed=self.config.seed).emb
+        try: e = gene_embeddings(new, dim=self.config.prior_dim, seed=self.config.seed, quiet=self.config.quiet).emb
         except DataNotFoundError: e = pd.DataFrame(columns=self.cond_table.columns)
     lost = [g for g in new if g not in e.index]
     if lost: raise PriorError(f"{len(lost)} perturbed genes have no prior embedding, so the model cannot embed them: {lost}",
@@ -602,23 +689,34 @@ def choose_gain(scores:list, # `SCBIG.gain_scores`: one {'gain', 'l1_rank', 'mse
     ok = [s for s in scores if not bound_mse or s['mse'] <= at1]
     return max(ok, key=lambda s: (s['l1_rank'], -s['gain']))['gain']
 
-@patch
-def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
-    "For each gain of `gain_grid`: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of the training and val conditions, the condition's own genes left out: 1 − r/N) and mean squared error of the change."
-    ref = list(dict.fromkeys([t for t in self.train_conditions if t != self.control] + list(val)))
-    real = data.delta(ref).to_numpy()
-    out, preds = [], self.predict_variants(val, {g: dict(gain=g) for g in self.config.gain_grid}, n_cells=self.config.val_cells, seed=self.config.seed)
+def gain_scores(preds:dict, # {gain: predicted AnnData (cells or pseudobulks) of the val conditions and the control}
+                data:PerturbData, # The dataset, for the real changes
+                val:list, # The val conditions (canonical names)
+                ref:list, # Conditions ranked against: the training perturbations and the val conditions
+               ) -> list:
+    """For each gain: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of
+    `ref`, the condition's own genes left out: 1 − r/N) and mean squared error of the change."""
+    ref = list(dict.fromkeys(list(ref) + list(val)))
+    real, out = data.delta(ref).to_numpy(), []
     for g, p in preds.items():
         X, cond = np.asarray(p.X, dtype=np.float64), p.obs.condition.to_numpy()
-        ctrl, ranks, errs = X[cond == self.control].mean(0), [], []
+        ctrl, ranks, errs = X[cond == data.control].mean(0), [], []
         for v in val:
-            keep = ~np.asarray(self.genes.isin(list(parse_condition(v, control=self.control).genes)))
+            keep = ~np.asarray(data.genes.isin(list(parse_condition(v, control=data.control).genes)))
             d = X[cond == v].mean(0) - ctrl
             dist = np.abs(real[:, keep] - d[keep]).sum(1)
             ranks.append(1 - int(np.flatnonzero(np.argsort(dist, kind='stable') == ref.index(v))[0]) / len(ref))
             errs.append(float(np.mean((d[keep] - real[ref.index(v)][keep]) ** 2)))
         out.append({'gain': float(g), 'l1_rank': float(np.mean(ranks)), 'mse': float(np.mean(errs))})
     return out
+
+@patch
+def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
+    "`gain_scores` of each gain of `gain_grid`, ranked among the training and val conditions (one ODE pass)."
+    ref = [t for t in self.train_conditions if t != self.control]
+    preds = self.predict_variants(val, {g: dict(gain=g) for g in self.config.gain_grid}, n_cells=self.config.val_cells,
+                                  seed=self.config.seed)
+    return gain_scores(preds, data, val, ref)
 
 @patch
 def predict(self:SCBIG,
@@ -672,7 +770,8 @@ def predict_variants(self:SCBIG,
     rng = np.random.default_rng(seed)
     src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and for the control block
     if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
-    moved = {c: self._move(src, None, c) for c in conds}  # the ODE, once per condition whatever the variants
+    bar = progress(conds, desc='predict', unit='condition', quiet=self.config.quiet, leave=None)
+    moved = {c: self._move(src, None, c) for c in bar}  # the ODE, once per condition whatever the variants
     col, rule, fc = {g: j for j, g in enumerate(self.genes)}, self.target_rule, self.config.flow
     obs = pd.DataFrame({'condition': pd.Categorical([c for c in conds for _ in range(n)] + [self.control] * n * with_control)})
     obs.index = [f'scbig:{i}' for i in range(len(obs))]

@@ -619,7 +619,7 @@ class GeneEmbeddings(NamedTuple):
 # %% ../nbs/03_priors.ipynb #bee11425
 _EMBEDDERS = {'go': go_embedding, 'string': string_embedding}
 
-def _source_tables(sources, dim:int, user, user_mode:str, seed:int) -> dict:
+def _source_tables(sources, dim:int, user, user_mode:str, seed:int, quiet:bool|None=None) -> dict:
     "{source name: genes x d table} for `gene_embeddings`."
     if user_mode not in ('join', 'replace'): raise ConfigError(f"user_mode={user_mode!r}", "use user_mode='join' or 'replace'")
     if user_mode == 'replace':
@@ -630,7 +630,8 @@ def _source_tables(sources, dim:int, user, user_mode:str, seed:int) -> dict:
         bad = [s for s in sources if s not in _EMBEDDERS]
         if bad: raise ConfigError(f"unknown prior sources {bad}", f"use some of {list(_EMBEDDERS)}, or pass {{name: table}}")
         if sources and dim < len(sources): raise ConfigError(f"dim={dim} is smaller than the {len(sources)} sources", "raise dim")
-        tabs = {s: _EMBEDDERS[s](dim=dim // len(sources), seed=seed) for s in sources}
+        bar = progress(sources, desc='priors', unit='source', quiet=quiet, leave=None)
+        tabs = {s: _EMBEDDERS[s](dim=dim // len(sources), seed=seed) for s in bar}
     if user is not None: tabs['user'] = user
     if not tabs: raise ConfigError("no prior source to embed from", "pass sources=('go', 'string') and/or a user table")
     return tabs
@@ -656,10 +657,11 @@ def gene_embeddings(genes, # G gene names as measured (symbols, old symbols or E
                     extra_aliases:dict|None=None, # Renames applied first (e.g. `dataset_aliases(adata)`)
                     missing:str='drop', # Genes without any prior: 'drop' (listed and warned about) or 'raise'
                     seed:int=0, # Seed of the randomized SVDs
+                    quiet:bool|None=None, # Bar over the sources: None auto (terminal or Jupyter), True off, False on
                    ) -> GeneEmbeddings:
     "Genes x d embeddings from priors (GO and STRING blocks, and/or a user table), L2-normalised; genes without a prior are listed."
     if missing not in ('drop', 'raise'): raise ConfigError(f"missing={missing!r}", "use missing='drop' or 'raise'")
-    tabs = _source_tables(sources, dim, user, user_mode, seed)
+    tabs = _source_tables(sources, dim, user, user_mode, seed, quiet)
     res = resolve_symbols(genes, extra_aliases)
     E, has, cols = _blocks(tabs, res.symbol.fillna(pd.Series(res.index, index=res.index)), res.index)
     cov = res[['symbol', 'how']].join(has).assign(n_sources=has.sum(axis=1).values)

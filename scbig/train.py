@@ -6,7 +6,7 @@ Docs: https://scbig-dev.github.io/scbig/train.html.md"""
 
 # %% ../nbs/09_train.ipynb #98fdf448
 from __future__ import annotations
-import atexit, copy, csv, json, math, os, platform, random, signal, sys, time
+import atexit, copy, csv, json, math, os, platform, random, signal, sys, time, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, is_dataclass
 from pathlib import Path
@@ -18,11 +18,13 @@ from fastcore.basics import patch
 from .core import *
 
 # %% auto #0
-__all__ = ['TrainConfig', 'lr_at', 'get_rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'TrainingError',
-           'dist_info', 'init_distributed', 'autocast_for', 'to_device', 'Callback', 'Learner', 'ProgressCB',
-           'CSVLogCB', 'CheckpointCB']
+__all__ = ['AMP_MODES', 'TrainConfig', 'lr_at', 'get_rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint',
+           'amp_policy', 'TrainingError', 'dist_info', 'init_distributed', 'device_capability', 'autocast_for',
+           'to_device', 'Callback', 'Learner', 'ProgressCB', 'CSVLogCB', 'CheckpointCB']
 
 # %% ../nbs/09_train.ipynb #a1f72ea6
+AMP_MODES = ('auto', 'fp16', 'bf16', 'off')
+
 @dataclass
 class TrainConfig:
     "Settings of one training run (one stage)."
@@ -39,16 +41,16 @@ class TrainConfig:
     patience:int|None=None # Stop after N validations without improvement (None: never)
     checkpoint_every:int=100 # Save a checkpoint every N steps (if `out_dir` is given)
     log_every:int=10 # Write a CSV row every N steps
-    amp:str='auto' # 'auto' (bf16 on GPUs that support it) , 'bf16' or 'off'
+    amp:str='auto' # 'auto' (GPU capability 8.0+: bf16, below: scaled fp16; CPU/MPS: none), 'fp16', 'bf16', 'off'
     compile:bool=False # torch.compile the model
     seed:int=0 # Seed for python, numpy and torch
     device:str='auto' # 'auto', 'cuda', 'mps' or 'cpu'
-    quiet:bool=False # No progress bar (for logs)
+    quiet:bool|None=None # Progress bar: None auto (shown in a terminal or Jupyter), True off, False on
     restore_best:bool=True # After training, load the weights of the best validation
 
     def __post_init__(self):
         if self.schedule not in ('constant', 'cosine', 'linear'): raise ConfigError(f"schedule={self.schedule!r}", "use 'constant', 'cosine' or 'linear'")
-        if self.amp not in ('auto', 'bf16', 'off'): raise ConfigError(f"amp={self.amp!r}", "use 'auto', 'bf16' or 'off'")
+        if self.amp not in AMP_MODES: raise ConfigError(f"amp={self.amp!r}", "use 'auto', 'fp16', 'bf16' or 'off'")
         for k in ('max_steps', 'grad_accum', 'val_every', 'checkpoint_every', 'log_every'):
             if getattr(self, k) < 1: raise ConfigError(f"{k}={getattr(self, k)} must be at least 1", f"pass {k}=1 or more")
 
@@ -111,6 +113,24 @@ def load_checkpoint(path:str|Path, # A file written by `save_checkpoint`
     if not path.exists(): raise DataNotFoundError(f"no checkpoint at {path}", "train first, or point to the run folder that holds checkpoint.pt")
     return _unplain(torch.load(path, map_location=map_location, weights_only=True))
 
+# %% ../nbs/09_train.ipynb #0559f37b
+def amp_policy(device_type:str, # 'cuda', 'mps' or 'cpu'
+               capability:tuple|None=None, # CUDA compute capability (major, minor), e.g. (7, 5) for a T4; None: unknown
+               amp:str='auto', # 'auto', 'fp16', 'bf16' or 'off'
+              ) -> tuple:
+    "(autocast dtype or None, whether to scale the loss with a GradScaler) for `amp` on this device."
+    if amp not in AMP_MODES: raise ConfigError(f"amp={amp!r}", "use 'auto', 'fp16', 'bf16' or 'off'")
+    if amp == 'off' or (amp == 'auto' and device_type != 'cuda'): return None, False
+    native_bf16 = capability is not None and tuple(capability) >= (8, 0)
+    if amp == 'auto': amp = 'bf16' if native_bf16 else 'fp16'
+    if amp == 'fp16': return torch.float16, True
+    if device_type == 'cuda' and not native_bf16:
+        cap = 'unknown' if capability is None else '.'.join(map(str, capability))
+        warnings.warn(f"amp='bf16' on a GPU of compute capability {cap}: below 8.0 (T4, V100) it has no bf16 "
+                      "tensor cores and torch emulates bf16, often slower than float32. Use amp='auto' (fp16 with "
+                      "loss scaling there) or amp='fp16'", stacklevel=2)
+    return torch.bfloat16, False
+
 # %% ../nbs/09_train.ipynb #16c246ab
 class TrainingError(ScbigError, RuntimeError): "Training cannot go on as configured (e.g. out of GPU memory)."
 
@@ -131,10 +151,15 @@ def _close_group():
     "Destroy the process group (at exit, for a group `init_distributed` opened; no barrier, so a rank that failed cannot hang the others)."
     if dist.is_initialized(): dist.destroy_process_group()
 
+def device_capability(device:torch.device) -> tuple|None:
+    "CUDA compute capability (major, minor) of `device`, e.g. (7, 5) for a T4; None for CPU and MPS."
+    device = torch.device(device)
+    return tuple(torch.cuda.get_device_capability(device)) if device.type == 'cuda' else None
+
 def autocast_for(device:torch.device, amp:str='auto'):
-    "The autocast context for `amp` on `device` (a no-op on CPU unless asked)."
-    if amp == 'off' or (amp == 'auto' and (device.type != 'cuda' or not torch.cuda.is_bf16_supported())): return nullcontext()
-    return torch.autocast(device.type, dtype=torch.bfloat16)
+    "The autocast context for `amp` on `device` (`amp_policy`'s dtype; a no-op on CPU unless asked)."
+    dtype, _ = amp_policy(torch.device(device).type, device_capability(device), amp)
+    return nullcontext() if dtype is None else torch.autocast(torch.device(device).type, dtype=dtype)
 
 def to_device(obj, device):
     "Numeric numpy arrays and tensors (also inside dicts, lists and dataclasses) moved to `device` as tensors."
@@ -166,10 +191,12 @@ class Learner:
                  cbs:list|None=None, # Extra callbacks
                  meta:dict|None=None, # Extra run metadata (e.g. data checksum), saved in run.json
                  n_items:int|None=None, # Items (cells) per micro-batch, for the throughput shown
+                 desc:str='train', # Name of the stage on the progress bar, e.g. 'autoencoder' or 'flow'
                 ):
         self.cfg = cfg or TrainConfig()
         self.model, self.get_batch, self.loss_fn, self.val_fn = model, get_batch, loss_fn, val_fn
         self.out_dir, self.meta, self.n_items = (Path(out_dir) if out_dir else None), dict(meta or {}), n_items
+        self.desc = desc
         self.rank, self.world_size, self.local_rank = dist_info()
         self.cbs = sorted([*(cbs or []), *_default_cbs(self)], key=lambda c: c.order)
         self.step, self.history, self.best_val, self.best_state, self.bad_vals = 0, [], math.inf, None, 0
@@ -206,6 +233,8 @@ def fit(self:Learner,
     self.distributed = init_distributed(self.device)
     self.model.to(self.device)
     self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    self.amp_dtype, scaled = amp_policy(self.device.type, device_capability(self.device), cfg.amp)
+    self.scaler = torch.amp.GradScaler(self.device.type) if scaled else None
     self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: lr_at(s, cfg) / cfg.lr)
     if self.out_dir is not None and self.is_main: self.out_dir.mkdir(parents=True, exist_ok=True)
     if resume: self._resume()
@@ -240,15 +269,29 @@ def _one_step(self:Learner) -> float:
         batch = to_device(self.get_batch(self.step * cfg.grad_accum + i), self.device)
         sync = self.net.no_sync() if self.distributed and i < cfg.grad_accum - 1 else nullcontext()
         with sync:
-            with autocast_for(self.device, cfg.amp): loss = self.loss_fn(self.net, batch) / cfg.grad_accum
-            loss.backward()
+            with self._autocast(): loss = self.loss_fn(self.net, batch) / cfg.grad_accum
+            (self.scaler.scale(loss) if self.scaler else loss).backward()
         total += loss.detach().float()
+    if self.scaler: self.scaler.unscale_(self.opt)                   # fp16: true gradients before clipping
     if cfg.clip_grad: torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip_grad)
-    self.opt.step(); self.sched.step()
+    if self.scaler: self._scaled_step()
+    else: self.opt.step(); self.sched.step()
     if cfg.ema: self._update_ema()
     if self.distributed: dist.all_reduce(total); total /= self.world_size
     self.step_time = time.perf_counter() - t0
     return total.item()
+
+@patch
+def _scaled_step(self:Learner):
+    "fp16: the optimiser step through the GradScaler (skipped if a gradient overflowed; the schedule moves on anyway)."
+    self.scaler.step(self.opt); self.scaler.update()
+    with warnings.catch_warnings():          # torch warns when the schedule steps after a skipped optimiser step
+        warnings.filterwarnings('ignore', message='Detected call of `lr_scheduler.step', category=UserWarning)
+        self.sched.step()
+
+@patch
+def _autocast(self:Learner):
+    return nullcontext() if self.amp_dtype is None else torch.autocast(self.device.type, dtype=self.amp_dtype)
 
 @patch
 def _update_ema(self:Learner):
@@ -286,10 +329,11 @@ def _validate(self:Learner):
 # %% ../nbs/09_train.ipynb #b694c30b
 @patch
 def state(self:Learner) -> dict:
-    "Everything needed to resume: weights, optimiser, schedule, EMA, best state, step, RNG states, settings."
+    "All a resume needs: weights, optimiser, schedule, EMA, best state, step, fp16 scaler, RNG states, settings."
     from scbig import __version__
     return {'step': self.step, 'model': self.model.state_dict(), 'opt': self.opt.state_dict(), 'sched': self.sched.state_dict(),
             'ema': self.ema_state, 'best_val': self.best_val, 'best_state': self.best_state, 'bad_vals': self.bad_vals,
+            'scaler': self.scaler.state_dict() if self.scaler else None,
             'rng': get_rng_state(), 'cfg': asdict(self.cfg), 'scbig_version': __version__}
 
 @patch
@@ -301,6 +345,7 @@ def _resume(self:Learner):
     st = load_checkpoint(path, map_location=self.device)
     self.model.load_state_dict(st['model']); self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
     self.step, self.ema_state, self.best_val, self.best_state, self.bad_vals = st['step'], st['ema'], st['best_val'], st['best_state'], st['bad_vals']
+    if self.scaler and st.get('scaler'): self.scaler.load_state_dict(st['scaler'])   # fp16 loss scale, growth counter
     set_rng_state(st['rng'])
     if self.is_main: print(f"resumed from {path} at step {self.step}")
 
@@ -312,15 +357,19 @@ def save(self:Learner, path=None) -> Path|None:
 
 # %% ../nbs/09_train.ipynb #aaad7d87
 class ProgressCB(Callback):
-    "tqdm bar: loss, items per second (when `learn.n_items` is set), ETA."
+    "Progress bar (`scbig.core.progress`) named `learn.desc`: steps, loss, last val, items/s (with `n_items`), ETA."
     order = 10
     def before_fit(self, learn):
-        from tqdm.auto import tqdm
-        self.bar = tqdm(total=learn.cfg.max_steps, initial=learn.step, disable=learn.cfg.quiet or not learn.is_main, leave=False)
+        quiet = learn.cfg.quiet if learn.is_main else True
+        self.bar = progress(total=learn.cfg.max_steps, initial=learn.step, desc=learn.desc, quiet=quiet, unit='step',
+                            leave=None)   # leave=None: a bar inside another (a benchmark's) goes when done
+        self.post = {}
     def after_step(self, learn):
-        post = {'loss': f'{learn.loss:.4f}'}
-        if getattr(learn, 'n_items', None): post['items/s'] = f"{learn.n_items * learn.cfg.grad_accum / learn.step_time:,.0f}"
-        self.bar.set_postfix(post, refresh=False); self.bar.update(1)
+        self.post['loss'] = f'{learn.loss:.4f}'
+        if getattr(learn, 'n_items', None):
+            self.post['items/s'] = f"{learn.n_items * learn.cfg.grad_accum / learn.step_time:,.0f}"
+        self.bar.set_postfix(self.post, refresh=False); self.bar.update(1)
+    def after_val(self, learn): self.post['val'] = f'{learn.val:.4g}'
     def after_fit(self, learn): self.bar.close()
 
 class CSVLogCB(Callback):
@@ -343,7 +392,7 @@ class CSVLogCB(Callback):
     def after_val(self, learn): self._write(learn, f'{learn.val:.6g}')
 
 class CheckpointCB(Callback):
-    "Checkpoint every `checkpoint_every` steps and at the end; run.json at the start."
+    "Checkpoint every `checkpoint_every` steps (at a validation step, after it) and at the end; run.json at the start."
     order = 30
     def before_fit(self, learn):
         from scbig import __version__
@@ -352,6 +401,9 @@ class CheckpointCB(Callback):
                 'started': time.strftime('%Y-%m-%dT%H:%M:%S'), 'resumed_at_step': learn.step, **learn.meta}
         (learn.out_dir/'run.json').write_text(json.dumps(meta, indent=1, default=str))
     def after_step(self, learn):
+        due_val = learn.val_fn is not None and learn.step % learn.cfg.val_every == 0
+        if learn.step % learn.cfg.checkpoint_every == 0 and not due_val: learn.save()
+    def after_val(self, learn):                     # a run killed later resumes with this step's validation counted
         if learn.step % learn.cfg.checkpoint_every == 0: learn.save()
     def after_fit(self, learn): learn.save()
 

@@ -23,6 +23,7 @@ def test_notebooks_found():
 def test_notebook(nb):
     skip = CFG.tst_flags.split()
     force = os.environ.get('SCBIG_TEST_FLAGS', '').split()
+    os.environ.setdefault('SCBIG_PROGRESS', '0')   # no bars in captured outputs (off without a terminal anyway)
     err = io.StringIO()   # nbdev writes the failing cell's traceback to sys.__stderr__: keep it for the report
     with mock.patch.object(sys, '__stderr__', err):
         ok, secs = run_notebook(nb, skip_flags=skip, force_flags=force, basepath=CFG.config_path, showerr=True)

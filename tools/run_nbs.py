@@ -2,7 +2,8 @@
 
 Usage: python tools/run_nbs.py [NOTEBOOK ...]   (default: every notebook in nbs/)
 
-Runs each notebook top to bottom in its own folder, at full budgets (IN_TEST unset), skipping cells
+Runs each notebook top to bottom in its own folder, at full budgets (IN_TEST unset), with progress bars
+off (SCBIG_PROGRESS=0: a bar saved in a page's output is noise), skipping cells
 flagged with `tst_flags` (slow, cuda, notest) unless `--flags slow` forces them, then runs
 `nbdev-clean` on them. A notebook that fails is left unchanged and the script exits 1.
 """
@@ -22,6 +23,7 @@ def run_nb(fn:Path, skip_flags, force_flags) -> bool:
     skip = _skip_cell(proc, skip_flags, force_flags)
     skipped = {c.id for c in proc.cells if skip(c)}
     os.environ.pop('IN_TEST', None)
+    os.environ['SCBIG_PROGRESS'] = '0'
     shell = CaptureShell(fn)
     cwd = os.getcwd(); os.chdir(fn.parent)
     try: shell.run_all(nb, exc_stop=True, preproc=lambda c: c.cell_type != 'code' or c.id in skipped)
