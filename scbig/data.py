@@ -118,6 +118,7 @@ class PerturbData:
         if isinstance(gene_aliases, (str, Path)): gene_aliases = read_gene_aliases(gene_aliases)
         gene_aliases = dict(gene_aliases or {})
         self._rename_measured(gene_aliases)
+        check_var_names(self._genes)                     # symbols, not Ensembl IDs (after any renaming)
         self._read_conditions(sep=sep, max_genes=max_genes, gene_aliases=gene_aliases)
         self._apply_min_cells(too_few)
 
@@ -134,7 +135,6 @@ def _check_shape_and_genes(self:PerturbData):
     if len(dup):
         raise DataError(f"{len(dup)} gene names occur more than once in var_names: {list(dup[:8])}",
                         "make them unique (adata.var_names_make_unique()) or sum the duplicates into one gene")
-    check_var_names(a.var_names)
 
 @patch
 def _rename_measured(self:PerturbData, aliases:dict):

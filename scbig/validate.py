@@ -73,7 +73,7 @@ def check_var_names(var_names, # The measured genes (adata.var_names)
     ens = names[names.str.match(_ENSEMBL)]
     if len(names) and len(ens) > len(names) / 2:
         raise DataError(f"{len(ens)} of the {len(names)} {what} are Ensembl IDs ({', '.join(ens[:3])} ...), but scbig matches genes by symbol",
-                        "map them to symbols first: adata.var_names = scbig.validate.symbols_for(adata.var_names)")
+                        "map them to symbols first: adata.var_names = scbig.validate.symbols_for(adata.var_names), or pass gene_aliases= a table ID -> symbol (CLI: --gene-aliases)")
 
 def symbols_for(var_names, # Gene names: symbols, old symbols or Ensembl IDs
                ) -> pd.Index:
