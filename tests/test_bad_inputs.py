@@ -183,6 +183,7 @@ def write_inputs(d:Path) -> dict:
     (d/'list.json').write_text('[1, 2, 3]'); files['list.json'] = d/'list.json'
     (d/'afile').write_text('x'); files['afile'] = d/'afile'
     ro = d/'readonly'; ro.mkdir(); ro.chmod(0o555)
+    (d/'o').mkdir()                                     # an empty folder for outputs: it must stay empty
     return files
 
 def _model_dir():
@@ -249,7 +250,7 @@ def write_preds(d:Path):
     labs = block(control=5, KLF1=5, TP53=5)
     syn(labs, seed=3).write_h5ad(d/'pred.h5ad')
     syn(labs, X=rng.poisson(40, (15, len(GENES))).astype(float) * 3, seed=3).write_h5ad(d/'pred_counts.h5ad')
-    syn(labs + ['CBL'] * 5, seed=4).write_h5ad(d/'pred_extra.h5ad')
+    syn(labs + ['SGK1'] * 5, seed=4).write_h5ad(d/'pred_extra.h5ad')
 
 # ---------------------------------------------------------------------------------------------------------------
 def _one_line(text:str) -> str:
@@ -378,6 +379,7 @@ def count(tmp:Path) -> pd.DataFrame:
         elif o == 'warned': o = 'clear'
         rows.append(('api', name, o, msg[:160]))
     for name, argv, frag in CLI:
+        if name.endswith('read-only folder') and os.geteuid() == 0: rows.append(('cli', name, 'n/a as root', '')); continue
         o, code, err = run_cli(argv(tmp), timeout=30)
         if o == 'clear' and frag not in _one_line(err): o = 'misleading'
         rows.append(('cli', name, o, _one_line(err)[:160]))
