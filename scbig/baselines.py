@@ -17,7 +17,7 @@ from .data import PerturbData, Split
 from .priors import gene_embeddings, PriorWarning
 from .model import SCBIGConfig, choose_gain, gain_scores, set_target_level, target_values
 from .model import target_rule as learn_target_rule
-from .validate import check_known_genes
+from .validate import check_known_genes, unknown_genes
 
 # %% auto #0
 __all__ = ['Baseline', 'ControlBaseline', 'MeanBaseline', 'NonControlMeanBaseline', 'MatchingMeanBaseline', 'AdditiveBaseline',
@@ -41,7 +41,7 @@ class Baseline:
         return f"{type(self).__name__}({s})" + (f": fitted on {len(self.train)} perturbations" if self.fitted else ': not fitted')
 
 # %% ../nbs/10_baselines.ipynb #66c397e9
-def _training_conditions(data:PerturbData, train, unknown:str='raise') -> list:
+def _training_conditions(data:PerturbData, train, unknown:str='raise', known=None) -> list:
     "Canonical training perturbations from a `Split`, a list of conditions or None (all of `data`); genes the priors do not know: `unknown`."
     if train is None: conds = list(data.perturbations)
     elif isinstance(train, Split): conds = list(data.check_split(train).train)
@@ -50,7 +50,9 @@ def _training_conditions(data:PerturbData, train, unknown:str='raise') -> list:
     conds = [c for c in dict.fromkeys(conds) if c != data.control]
     for c in conds: data.rows(c)        # an unknown condition fails here, with its name
     if not conds: raise ConfigError("no training perturbations", "pass a split (or list) with at least one perturbation besides the control")
-    conds = check_known_genes(conds, lambda c: data.condition(c).genes, unknown)   # the model and every baseline: the same conditions
+    genes_of = lambda c: data.condition(c).genes                 # the model and every baseline: the same conditions
+    lost = set(unknown_genes({g for c in conds for g in genes_of(c)})) - set(data.genes) - set(() if known is None else known)   # measured or in a user table: known
+    conds = check_known_genes(conds, genes_of, unknown, lacking=lost)
     if not conds: raise PriorError("no training perturbation is left: every one names a gene the priors do not know", "pass gene_aliases= to PerturbData for renamed genes")
     return conds
 
@@ -62,7 +64,8 @@ def fit(self:Baseline,
        ) -> Baseline:
     "Learn the control mean and the training perturbations' pseudobulks (and whatever the baseline adds)."
     if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
-    conds = _training_conditions(data, train, unknown)
+    own = next((t for t in (getattr(self, 'pert_embedding', None), getattr(self, 'prior', None)) if isinstance(t, pd.DataFrame)), None)
+    conds = _training_conditions(data, train, unknown, known=None if own is None else own.index)
     pb = data.pseudobulk([data.control] + conds)
     self.genes, self.control, self.train = data.genes.copy(), data.control, conds
     self.ctrl_mean = pb.loc[data.control].values                       # (G,) mean of all control cells
