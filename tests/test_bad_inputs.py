@@ -393,3 +393,15 @@ if __name__ == '__main__':
     with pd.option_context('display.width', 250, 'display.max_colwidth', 120, 'display.max_rows', 500): print(r.to_string())
     print(r.groupby(['kind', 'outcome']).size().unstack(fill_value=0))
     print(r.outcome.value_counts().to_string())
+
+@needs_data
+def test_dropped_conditions_are_reported(inputs, tmp_path):
+    "`--unknown drop` trains without the conditions whose genes the priors do not know, and says which, on stderr."
+    outcome, code, err = run_cli(['train', '--data', inputs/'unknown.h5ad', '--unknown', 'drop', '--preset', 'tiny', '--set', 'ae_steps=2',
+                                  '--set', 'flow_steps=2', '--set', 'val_every=1', '--set', 'anchor=None', '--out', tmp_path/'m'])
+    assert code == 0, err
+    warn = [l for l in err.splitlines() if l.startswith('scbig: warning: ')]
+    assert any("left out: ['KLF1X', 'NOTAGENE+TP53']" in l for l in warn), err
+    assert 'Traceback' not in err and not [l for l in err.splitlines() if l.startswith('scbig: error')], err
+    import json
+    assert not {'KLF1X', 'NOTAGENE+TP53'} & set(json.loads((tmp_path/'m'/'config.json').read_text())['train_conditions'])
