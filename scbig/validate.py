@@ -1,4 +1,4 @@
-"""Every bad input gets one clear error before any work, or a correct result: the checks that `PerturbData`, `SCBIG.fit`, `predict`, the baselines, `evaluate` and the `scbig` command share
+"""One clear error for every bad input before any work, or a correct result: the checks the API and the CLI share
 
 Docs: https://scbig-dev.github.io/scbig/validate.html.md"""
 
@@ -39,27 +39,34 @@ def matrix_scale(X, # (cells, G) expression matrix, dense or sparse
     "'counts' for raw UMI counts, 'log' for log-normalised values; a `DataError` for anything else."
     v = _values(X)
     n_bad = int((~np.isfinite(v)).sum())
-    if n_bad: raise DataError(f"{what} holds {n_bad} NaN or infinite values", "remove or repair those cells/genes before building the data")
+    if n_bad: raise DataError(f"{what} holds {n_bad} NaN or infinite values",
+                              "remove or repair those cells/genes before building the data")
     if v.size and v.min() < 0:
-        raise DataError(f"{what} holds negative values (min {v.min():.3g}): it looks scaled or centred, not counts or log-normalised",
+        raise DataError(f"{what} holds negative values (min {v.min():.3g}): "
+                        "it looks scaled or centred, not counts or log-normalised",
                         "pass raw counts or log1p-normalised expression (e.g. the 'counts' layer), not z-scores")
-    if not v.size or v.max() == 0: raise DataError(f"{what} is all zeros", "check that the expression matrix was read correctly")
+    if not v.size or v.max() == 0: raise DataError(f"{what} is all zeros",
+                                                   "check that the expression matrix was read correctly")
     shape = getattr(X, 'shape', (1, v.size))
     dense_full = not sp.issparse(X) or X.nnz == shape[0] * shape[1]
     if dense_full and v.min() == v.max() and np.prod(shape) > 1:
-        raise DataError(f"{what} is constant (every value is {v.max():g})", "check that the expression matrix was read correctly")
+        raise DataError(f"{what} is constant (every value is {v.max():g})",
+                        "check that the expression matrix was read correctly")
     if len(shape) == 2 and shape[1] > 1:
         n_det = int(_detected(X).sum())
         if n_det < max(2, math.ceil(0.01 * shape[1])):
-            raise DataError(f"{what} is zero in every cell for {shape[1] - n_det} of its {shape[1]} genes: only {n_det} gene(s) ever detected",
+            raise DataError(f"{what} is zero in every cell for {shape[1] - n_det} of its {shape[1]} genes: "
+                            f"only {n_det} gene(s) ever detected",
                             "check that the expression matrix was read correctly (the right layer, no lost columns)")
     integer = np.abs(v - np.round(v)).max() <= tol
     if integer and np.isin(np.round(v), (0, 1)).all():
-        raise DataError(f"{what} holds only 0 and 1: it looks binarised (detected or not), which carries no expression level",
+        raise DataError(f"{what} holds only 0 and 1: it looks binarised (detected or not), "
+                        "which carries no expression level",
                         "pass the raw counts or log1p-normalised expression, not a binarised matrix")
     if integer: return 'counts'
     if v.max() > 50:
-        raise DataError(f"{what} is normalised but not log-transformed (max {v.max():.1f})", "apply log1p (scanpy.pp.log1p) or pass the raw counts")
+        raise DataError(f"{what} is normalised but not log-transformed (max {v.max():.1f})",
+                        "apply log1p (scanpy.pp.log1p) or pass the raw counts")
     return 'log'
 
 # %% ../nbs/16_validate.ipynb #b9262d87
@@ -72,8 +79,10 @@ def check_var_names(var_names, # The measured genes (adata.var_names)
     names = pd.Index(var_names).astype(str)
     ens = names[names.str.match(_ENSEMBL)]
     if len(names) and len(ens) > len(names) / 2:
-        raise DataError(f"{len(ens)} of the {len(names)} {what} are Ensembl IDs ({', '.join(ens[:3])} ...), but scbig matches genes by symbol",
-                        "map them to symbols first: adata.var_names = scbig.validate.symbols_for(adata.var_names), or pass gene_aliases= a table ID -> symbol (CLI: --gene-aliases)")
+        raise DataError(f"{len(ens)} of the {len(names)} {what} are Ensembl IDs ({', '.join(ens[:3])} ...), "
+                        "but scbig matches genes by symbol",
+                        "map them to symbols first: adata.var_names = scbig.validate.symbols_for(adata.var_names), "
+                        "or pass gene_aliases= a table ID -> symbol (CLI: --gene-aliases)")
 
 def symbols_for(var_names, # Gene names: symbols, old symbols or Ensembl IDs
                ) -> pd.Index:
@@ -85,8 +94,9 @@ def symbols_for(var_names, # Gene names: symbols, old symbols or Ensembl IDs
     return pd.Index([s if k == 0 else f"{s}-{k}" for s, k in zip(out, n)])
 
 # %% ../nbs/16_validate.ipynb #86b6a72a
-NOT_GENE_LABELS = ('unassigned', 'unknown', 'multiple', 'multiplet', 'multiplets', 'doublet', 'doublets', 'na', 'n/a', 'nan',
-                   'none', 'null', 'nil', 'undetermined', 'unmapped', 'no_guide', 'noguide', 'no guide', 'blank', '', '-', '?')
+NOT_GENE_LABELS = ('unassigned', 'unknown', 'multiple', 'multiplet', 'multiplets', 'doublet', 'doublets', 'na', 'n/a',
+                   'nan', 'none', 'null', 'nil', 'undetermined', 'unmapped', 'no_guide', 'noguide', 'no guide', 'blank',
+                   '', '-', '?')
 _OTHER_SEPS = ('_', '|', '/', ':', ';', ',', '&')
 UNKNOWN_MODES = ('raise', 'drop')
 
@@ -94,7 +104,8 @@ class DroppedWarning(UserWarning): "Cells or conditions left out of the work (li
 
 def check_unknown(unknown:str):
     "Raise unless `unknown` is 'raise' or 'drop'."
-    if unknown not in UNKNOWN_MODES: raise ConfigError(f"unknown={unknown!r}", "use unknown='raise' (an error that lists them) or unknown='drop' (left out, listed in a warning)")
+    if unknown not in UNKNOWN_MODES:
+        raise ConfigError(f"unknown={unknown!r}", "use unknown='raise' (an error listing them) or 'drop' (left out, listed)")
 
 def _listed(counts:dict, n:int=10) -> str:
     items = [f"{k!r} x{v}" for k, v in list(counts.items())[:n]]
@@ -110,7 +121,7 @@ def not_gene_labels(values) -> dict:
 def check_labels(values, # One condition label per cell, as written in the file
                  control:str='control', # The control label given by the user
                  sep:str='+', # The pair separator given by the user
-                 unknown:str='raise', # Placeholder labels ('unassigned', 'NA'...): 'raise' or 'drop' (cells left out, warned)
+                 unknown:str='raise', # Placeholder labels ('unassigned', 'NA'...): 'raise' or 'drop' (left out, warned)
                  key:str='condition', # Name of the column, for messages
                 ) -> np.ndarray:
     "(cells,) True for the cells to keep; raises a `DataError` for labels that are not conditions."
@@ -120,22 +131,28 @@ def check_labels(values, # One condition label per cell, as written in the file
     bad = not_gene_labels(s)
     if bad and unknown == 'raise':
         raise DataError(f"{len(bad)} labels in {key!r} name no gene ({sum(bad.values())} cells): {_listed(bad)}",
-                        f"drop those cells (adata = adata[~adata.obs[{key!r}].isin({list(bad)[:3]})]) or pass unknown='drop' (CLI: --unknown drop)")
+                        f"drop those cells (adata = adata[~adata.obs[{key!r}].isin({list(bad)[:3]})]) "
+                        "or pass unknown='drop' (CLI: --unknown drop)")
     keep = ~(s.isna() | s.astype(str).isin(bad)).to_numpy()
-    if bad: warnings.warn(f"left out {sum(bad.values())} cells whose label names no gene: {_listed(bad)}", DroppedWarning, stacklevel=3)
+    if bad: warnings.warn(f"left out {sum(bad.values())} cells whose label names no gene: {_listed(bad)}",
+                          DroppedWarning, stacklevel=3)
     labels = pd.Series(s[keep].astype(str).str.strip().value_counts())
     for ch in (c for c in _OTHER_SEPS if c not in sep):
         hit = {l: n for l, n in labels.items() if ch in l and not _is_control(l, control, CONTROL_ALIASES)}
         if hit:
-            raise DataError(f"{len(hit)} labels hold {ch!r}, which is not a gene-name character nor the pair separator sep={sep!r}: {_listed(hit, 5)}",
-                            f"if they are pairs pass sep={ch!r} (CLI: --pair-sep {ch!r}); if they name guides, map each to its target gene")
+            raise DataError(f"{len(hit)} labels hold {ch!r}, which is not a gene-name character nor the pair separator "
+                            f"sep={sep!r}: {_listed(hit, 5)}",
+                            f"if they are pairs pass sep={ch!r} (CLI: --pair-sep {ch!r}); "
+                            "if they name guides, map each to its target gene")
     if control.lower() not in {a.lower() for a in CONTROL_ALIASES}:
         parts = {l: n for l, n in labels.items() if control in [p.strip() for p in l.split(sep)] and l != control}
         other = {l: n for l, n in labels.items() if l.lower() in {a.lower() for a in CONTROL_ALIASES}}
         if parts or other:
             seen = ', '.join(list(parts)[:3] + [f"the control spelling {o!r}" for o in other])
-            raise DataError(f"control={control!r} is also a perturbed gene here ({seen}): its cells would be merged into the controls",
-                            f"pass control= the label of the non-targeting cells" + (f" (here {list(other)[0]!r})" if other else ''))
+            raise DataError(f"control={control!r} is also a perturbed gene here ({seen}): "
+                            "its cells would be merged into the controls",
+                            "pass control= the label of the non-targeting cells"
+                            + (f" (here {list(other)[0]!r})" if other else ''))
     return keep
 
 # %% ../nbs/16_validate.ipynb #7da3a335
@@ -166,19 +183,23 @@ def check_known_genes(conditions, # Canonical conditions, e.g. the training pert
                       what:str='training conditions', # How to name the conditions in messages
                       lacking=None, # The genes to treat as unknown (default: `unknown_genes` of the conditions' genes)
                      ) -> list:
-    "The conditions whose genes the priors know; the others raise a `PriorError` that lists them all, or are dropped with a `DroppedWarning`."
+    "The conditions whose genes the priors know; the others: a `PriorError` listing all, or dropped (`DroppedWarning`)."
     check_unknown(unknown)
     conditions = list(conditions)
     lost = set(unknown_genes({g for c in conditions for g in genes_of(c)}) if lacking is None else lacking)
     bad = [c for c in conditions if set(genes_of(c)) & lost]
     if not bad: return conditions
     near = close_symbols(sorted(lost))
-    listed = ', '.join(f"{g} (close: {', '.join(m)})" if m else f"{g} (no close symbol)" for g, m in list(near.items())[:12])
+    listed = ', '.join(f"{g} (close: {', '.join(m)})" if m else f"{g} (no close symbol)"
+                       for g, m in list(near.items())[:12])
     more = f" and {len(near) - 12} more" if len(near) > 12 else ''
-    msg = f"{len(lost)} perturbed genes have no prior knowledge, so {len(bad)} of {len(conditions)} {what} cannot be embedded: {listed}{more}"
+    msg = (f"{len(lost)} perturbed genes have no prior knowledge, so {len(bad)} of {len(conditions)} {what} "
+           f"cannot be embedded: {listed}{more}")
     if unknown == 'raise':
         ex = next((f"{{{g!r}: {m[0]!r}}}" for g, m in near.items() if m), "{'OLD': 'NEW'}")
-        raise PriorError(msg, f"rename them with PerturbData(..., gene_aliases={ex}) (CLI: --gene-aliases), or pass unknown='drop' (CLI: --unknown drop) to leave those conditions out")
+        raise PriorError(msg,
+                         f"rename them with PerturbData(..., gene_aliases={ex}) (CLI: --gene-aliases), "
+                         "or pass unknown='drop' (CLI: --unknown drop) to leave those conditions out")
     warnings.warn(f"{msg}; left out: {bad[:20]}", DroppedWarning, stacklevel=2)
     return [c for c in conditions if c not in bad]
 
@@ -189,7 +210,8 @@ def check_count(value, # The value given
                ) -> int:
     "`value` as an int if it is an integer >= `minimum` (not a bool, not 2.5), else a `ConfigError`."
     ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
-    if not ok: raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}", f"pass {name}={max(minimum, 1)} or more")
+    if not ok: raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}",
+                                 f"pass {name}={max(minimum, 1)} or more")
     return int(value)
 
 def check_control_cells(X, # (n, G) source cells given to predict
@@ -198,9 +220,11 @@ def check_control_cells(X, # (n, G) source cells given to predict
     "`X` as float32 if it is (n >= 1, G), finite, non-negative and log-scale; else a `DataError`."
     X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != n_genes or not len(X):
-        raise DataError(f"control_cells has shape {X.shape}, expected (cells, {n_genes})", "pass control cells over the model's genes, in its order (model.genes)")
+        raise DataError(f"control_cells has shape {X.shape}, expected (cells, {n_genes})",
+                        "pass control cells over the model's genes, in its order (model.genes)")
     if matrix_scale(X, 'control_cells') == 'counts' and X.max() > 1:
-        raise DataError("control_cells holds raw counts, but the model predicts log-normalised expression", "normalise them as the training data were (scbig.data.log_normalize)")
+        raise DataError("control_cells holds raw counts, but the model predicts log-normalised expression",
+                        "normalise them as the training data were (scbig.data.log_normalize)")
     return X.astype(np.float32)
 
 # %% ../nbs/16_validate.ipynb #8076d5ea
@@ -217,21 +241,22 @@ def check_same_scale(pred_X, real_X):
     p, r = _scale_of(pred_X), _scale_of(real_X)
     if p != r:
         mx = lambda X: float(np.nanmax(_values(X, 200_000))) if _values(X, 200_000).size else 0.0
-        raise DataError(f"pred looks like {'raw counts' if p == 'counts' else 'log-normalised values'} (max {mx(pred_X):.3g}) but real like "
-                        f"{'raw counts' if r == 'counts' else 'log-normalised values'} (max {mx(real_X):.3g}): the scores would compare different scales",
+        name = lambda s: 'raw counts' if s == 'counts' else 'log-normalised values'
+        raise DataError(f"pred looks like {name(p)} (max {mx(pred_X):.3g}) but real like {name(r)} "
+                        f"(max {mx(real_X):.3g}): the scores would compare different scales",
                         "put both on the same scale (scbig.data.log_normalize on the counts) before evaluating")
 
 def check_conditions_scored(pred_conds, # Canonical conditions of the prediction
                             real_conds, # Canonical conditions of the real data
                             control:str, # The control label
-                            absent:str='raise', # Predicted conditions real lacks: 'raise' or 'drop' (left out, listed in a warning)
+                            absent:str='raise', # Predicted conditions real lacks: 'raise' or 'drop' (left out, warned)
                            ):
     "Raise (or warn) when predicted conditions are absent from the real data."
     if absent not in ('raise', 'drop'): raise ConfigError(f"absent={absent!r}", "use absent='raise' or absent='drop'")
     miss = sorted(set(pred_conds) - set(real_conds) - {control})
     if not miss: return
     msg = f"{len(miss)} predicted conditions are not in the real data, so they cannot be scored: {miss[:10]}"
-    if absent == 'raise': raise DataError(msg, "evaluate against data that hold them, or pass absent='drop' (CLI: --absent drop) to score the others")
+    if absent == 'raise': raise DataError(msg, "evaluate against data that hold them, or pass absent='drop'")
     warnings.warn(msg + '; they are left out', DroppedWarning, stacklevel=2)
 
 # %% ../nbs/16_validate.ipynb #f11bb4f1
@@ -240,22 +265,30 @@ def check_out_file(path, # A file about to be written
                   ) -> Path:
     "Raise unless `path`'s folder exists and is writable and `path` is not a folder."
     p = Path(path).absolute()
-    if p.is_dir(): raise ConfigError(f"{flag} {path} is a folder, not a file", f"pass a file name, e.g. {flag} {Path(path)/'pred.h5ad'}")
-    if not p.parent.is_dir(): raise ConfigError(f"{flag} {path}: folder {p.parent} does not exist", f"create it (mkdir -p {p.parent}) or choose another {flag}")
-    if not os.access(p.parent, os.W_OK): raise ConfigError(f"{flag} {path}: folder {p.parent} is not writable", f"choose another {flag} in a folder you can write")
+    if p.is_dir(): raise ConfigError(f"{flag} {path} is a folder, not a file",
+                                     f"pass a file name, e.g. {flag} {Path(path)/'pred.h5ad'}")
+    if not p.parent.is_dir(): raise ConfigError(f"{flag} {path}: folder {p.parent} does not exist",
+                                                f"create it (mkdir -p {p.parent}) or choose another {flag}")
+    if not os.access(p.parent, os.W_OK): raise ConfigError(f"{flag} {path}: folder {p.parent} is not writable",
+                                                           f"choose another {flag} in a folder you can write")
     return p
 
 def read_split_json(path) -> str:
     "The text of a split JSON file, if it exists and parses; else one clear error."
     import json
     p = Path(path)
-    if not p.is_file(): raise DataNotFoundError(f"no split file {p}", "pass a split kind (kfold, additive, unseen_single, holdout, simulation) or the path of a split JSON")
+    if not p.is_file():
+        raise DataNotFoundError(f"no split file {p}", "pass a split kind (kfold, additive, ...) or a split JSON")
     txt = p.read_text(errors='replace')
     try: d = json.loads(txt)
-    except json.JSONDecodeError as e: raise DataError(f"split file {p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})", "write splits with Split.to_json, or fix the file") from None
+    except json.JSONDecodeError as e:
+        raise DataError(f"split file {p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})",
+                        "write splits with Split.to_json, or fix the file") from None
     if not isinstance(d, dict) or d.get('format') != 'scbig.split/1':
-        raise DataError(f"{p} is not a scbig split file (no 'format': 'scbig.split/1')", "write splits with Split.to_json")
+        raise DataError(f"{p} is not a scbig split file (no 'format': 'scbig.split/1')",
+                        "write splits with Split.to_json")
     need = {'kind', 'seed', 'train', 'val', 'test', 'subgroup'} - set(d)
     if need: raise DataError(f"split file {p} lacks {sorted(need)}", "write splits with Split.to_json")
-    if not all(isinstance(d[k], list) for k in ('train', 'val', 'test')): raise DataError(f"split file {p}: train, val and test must be lists of conditions", "write splits with Split.to_json")
+    if not all(isinstance(d[k], list) for k in ('train', 'val', 'test')):
+        raise DataError(f"split file {p}: train, val and test must be lists", "write it with Split.to_json")
     return txt
