@@ -139,7 +139,7 @@ def run_benchmark(data:PerturbData, # The dataset
                   ceiling_repeats:int=5, # Random half splits of the ceiling
                   log=print, # Progress messages, one line per scBIG fit (None: none)
                   quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
-                  unknown:str='raise', # Conditions with a gene the priors do not know: 'raise' or 'drop', for scBIG and every baseline alike
+                  unknown:str='raise', # Genes the priors lack: 'raise' or 'drop', scBIG and baselines alike
                  ) -> BenchmarkResult:
     "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them: a `BenchmarkResult`."
     if not isinstance(data, PerturbData): raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, ...)")

@@ -38,11 +38,12 @@ def _data(data:str, condition_key:str|None=None, control:str|None=None, min_cell
     "A registry name or a file path, loaded and validated (conditions under `min_cells` cells left out)."
     a = load(data, condition_key=condition_key, control=control, sep=pair_sep, verbose=False)
     _stage('checking the data')
-    d = PerturbData(a, control=control or 'control', min_cells=min_cells, too_few='drop', gene_aliases=gene_aliases, unknown=unknown)
+    d = PerturbData(a, control=control or 'control', min_cells=min_cells, too_few='drop', gene_aliases=gene_aliases,
+                    unknown=unknown)
     return _known(d, unknown)
 
 def _known(d:PerturbData, unknown:str) -> PerturbData:
-    "`d` less the perturbations of genes the priors do not know (`unknown='drop'`, listed), or one error listing them all."
+    "`d` less the perturbations of genes the priors do not know (`unknown='drop'`, listed), or one error listing all."
     _stage('checking the perturbed genes against the priors')
     keep = check_known_genes(d.perturbations, lambda c: d.condition(c).genes, unknown, what='perturbations')
     if len(keep) == len(d.perturbations): return d
@@ -75,18 +76,20 @@ def _summarise(seen:list):
         else: warnings.showwarning(w.message, w.category, w.filename, w.lineno)   # other libraries' warnings, as before
 
 def _quiet(f):
-    "Run `f`: a user error as one line, scbig's warnings summarised one line each, an interrupt or a full disk named by stage."
+    "Run `f`: a user error as one line, scbig's warnings one line each, an interrupt or a full disk named by stage."
     _stage('checking the arguments')
     with user_errors('scbig'), warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter('always')
         try: return f()
         except KeyboardInterrupt:
             _summarise(seen); seen.clear()
-            print(f"scbig: error: interrupted while {_STAGE[0]}. Fix: run the command again (that step saved nothing)", file=sys.stderr)
+            print(f"scbig: error: interrupted while {_STAGE[0]}. Fix: run the command again (that step saved nothing)",
+                  file=sys.stderr)
             raise SystemExit(130) from None
         except OSError as e:
             if e.errno != errno.ENOSPC: raise
-            raise ConfigError(f"no space left on device while {_STAGE[0]}", "free some space, or pass --out on another disk") from None
+            raise ConfigError(f"no space left on device while {_STAGE[0]}",
+                              "free some space, or pass --out on another disk") from None
         finally: _summarise(seen)
 
 def _write_h5ad(a:ad.AnnData, out) -> Path:
@@ -99,7 +102,7 @@ def _write_h5ad(a:ad.AnnData, out) -> Path:
 
 def _check_unknown(unknown:str):
     if unknown not in ('raise', 'drop'):
-        raise ConfigError(f"--unknown {unknown}", "pass --unknown raise (an error that lists them) or --unknown drop (left out, listed)")
+        raise ConfigError(f"--unknown {unknown}", "pass --unknown raise (an error listing them) or drop (left out)")
 
 # %% ../nbs/13_cli.ipynb #fdb90de2
 _SECTIONS = {'gcae': GCAEConfig, 'flow': FlowConfig, 'align': AlignConfig}
@@ -248,7 +251,7 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
           gene_aliases:str=None, # CSV/TSV old_symbol,new_symbol: renames measured genes and perturbation labels
           pair_sep:str=None, # Separator of the genes of a pair in the condition labels, e.g. _ (files only)
           min_cells:int=10, # Conditions with fewer cells are left out
-          unknown:str='raise', # Labels naming no gene, genes the priors do not know: raise (listed) or drop (left out, listed)
+          unknown:str='raise', # Labels naming no gene, genes the priors lack: raise (listed) or drop (left out)
          ):
     "Train scBIG on the training conditions of a split and save it with the split; --resume continues a stopped run."
     def go():
@@ -305,14 +308,15 @@ def evaluate_cmd(pred:str=None, # Predicted cells (.h5ad), e.g. from `scbig pred
                  condition_key:str='condition', # obs column with the condition in both files
                  control:str='control', # Control label
                  out:str=None, # Write the per-condition table to this CSV
-                 absent:str='raise', # Predicted conditions the real data lack: raise (listed) or drop (scored without them, listed)
+                 absent:str='raise', # Predicted conditions the real data lack: raise (listed) or drop
                 ):
     "Score predicted against real cells under a named metric profile; prints the summary and its conventions."
     def go():
         if not pred or not real: raise ConfigError("--pred and --real are required", "pass --pred pred.h5ad --real NAME|PATH")
         if not Path(pred).is_file(): raise DataNotFoundError(f"no file {pred}", "pass the .h5ad written by `scbig predict`")
         if profile not in PROFILES: raise ConfigError(f"unknown profile {profile!r}", f"use one of {list(PROFILES)}")
-        if absent not in ('raise', 'drop'): raise ConfigError(f"--absent {absent}", "pass --absent raise (an error that lists them) or --absent drop")
+        if absent not in ('raise', 'drop'):
+            raise ConfigError(f"--absent {absent}", "pass --absent raise (an error that lists them) or --absent drop")
         if out: check_out_file(out)
         _stage('loading the data')
         P = ad.read_h5ad(pred)
@@ -322,7 +326,8 @@ def evaluate_cmd(pred:str=None, # Predicted cells (.h5ad), e.g. from `scbig pred
         keep = set(P.obs[condition_key].astype(str)) | {control}
         R = R[R.obs['condition'].astype(str).isin(keep).values].copy()
         _stage('scoring')
-        ev = evaluate(P, R, profile, condition_key=condition_key, control=control, skip=['pearson_edistance'], absent=absent)
+        ev = evaluate(P, R, profile, condition_key=condition_key, control=control, skip=['pearson_edistance'],
+                      absent=absent)
         with pd.option_context('display.width', 160, 'display.max_columns', 12): print(ev.summary().round(4).to_string())
         print(ev.describe())
         if out: _stage(f'writing {out}'); ev.table.to_csv(out); print(f"per-condition table written to {out}")
@@ -345,7 +350,7 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
               gene_aliases:str=None, # CSV/TSV old_symbol,new_symbol: renames measured genes and perturbation labels
               pair_sep:str=None, # Separator of the genes of a pair in the condition labels, e.g. _ (files only)
               min_cells:int=10, # Conditions with fewer cells are left out
-              unknown:str='raise', # Labels naming no gene, genes the priors do not know: raise (listed) or drop (left out, listed)
+              unknown:str='raise', # Labels naming no gene, genes the priors lack: raise (listed) or drop (left out)
              ):
     "The main job: train scBIG and every baseline on each fold, score them with the split-half ceiling, write the report."
     def go():

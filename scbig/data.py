@@ -31,7 +31,7 @@ def _values(X, max_values:int=2_000_000) -> np.ndarray:
 def expression_scale(X, # (cells, G) expression matrix, dense or sparse
                      what:str='X', # How to name the matrix in messages
                     ) -> str:
-    "'counts' for raw UMI counts, 'log' for log-normalised values; a `DataError` for anything else (see `scbig.validate.matrix_scale`)."
+    "'counts' for raw UMI counts, 'log' for log-normalised values; a `DataError` else (`scbig.validate.matrix_scale`)."
     return matrix_scale(X, what)
 
 # %% ../nbs/01_data.ipynb #afc82617
@@ -106,7 +106,7 @@ class PerturbData:
                  gene_aliases:dict|str|Path|None=None, # Old symbols to new (perturbed, measured genes): dict or CSV/TSV
                  sep:str='+', # Separator between the genes of a pair in the condition column
                  max_genes:int=2, # Most genes per condition (2: singles and pairs)
-                 unknown:str='raise', # Cells labelled with no gene ('unassigned', 'NA', ''...): 'raise' or 'drop' (left out, warned)
+                 unknown:str='raise', # Cells labelled with no gene ('unassigned', 'NA'...): 'raise' or 'drop' (warned)
                 ):
         if not isinstance(adata, ad.AnnData):
             raise DataError(f"PerturbData needs an AnnData, got {type(adata).__name__}", "read the file with anndata.read_h5ad or scbig.datasets.load")
@@ -172,7 +172,7 @@ def _read_conditions(self:PerturbData, sep, max_genes, gene_aliases):
                 if g != n: self.renamed[g] = n
             return Condition(new)
         conds = [_alias(c) for c in conds]
-    self.cell_condition = np.full(len(raw), None, dtype=object)      # None: a cell whose label names no gene (unknown='drop')
+    self.cell_condition = np.full(len(raw), None, dtype=object)   # None: a label naming no gene (unknown='drop')
     self.cell_condition[keep] = [c.format(control=self.control) for c in conds]
     self._conditions = {str(c.format(control=self.control)): c for c in set(conds)}
     if self.control not in self._conditions:
@@ -435,8 +435,11 @@ def from_json(cls:Split, src) -> Split:
     "A split from JSON text or a JSON file written by `Split.to_json`."
     txt = Path(src).read_text() if not str(src).lstrip().startswith('{') else str(src)
     try: d = json.loads(txt)
-    except json.JSONDecodeError as e: raise DataError(f"{str(src)[:80]} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})", "write splits with Split.to_json, or fix the file") from None
-    if not isinstance(d, dict) or d.pop('format', None) != 'scbig.split/1': raise DataError(f"{str(src)[:80]} is not a scbig split file", "write splits with Split.to_json")
+    except json.JSONDecodeError as e:
+        raise DataError(f"{str(src)[:80]} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})",
+                        "write splits with Split.to_json, or fix the file") from None
+    if not isinstance(d, dict) or d.pop('format', None) != 'scbig.split/1':
+        raise DataError(f"{str(src)[:80]} is not a scbig split file", "write splits with Split.to_json")
     return cls(**d)
 
 @patch

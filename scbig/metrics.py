@@ -555,7 +555,8 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
              nan_policy=nan_policy or P['nan_policy'], zero_genes=zero_genes or P['zero_genes'], metrics=P['metrics'], skip=set(skip), seed=seed)
     if o['nan_policy'] not in NAN_POLICIES: raise ConfigError(f"nan_policy={o['nan_policy']!r}", f"use one of {list(NAN_POLICIES)}")
     if o['zero_genes'] not in ('keep', 'drop'): raise ConfigError(f"zero_genes={o['zero_genes']!r}", "use 'keep' or 'drop'")
-    check_conditions_scored(_canon(pred, condition_key, control, 'pred'), _canon(real, condition_key, control, 'real'), control, absent)
+    check_conditions_scored(_canon(pred, condition_key, control, 'pred'), _canon(real, condition_key, control, 'real'),
+                            control, absent)
     check_same_scale(pred.X, real.X)                      # counts-scale predictions scored on log data mean nothing
     pr = pair(pred, real, condition_key, control, control_source or P['control_source'])
     zero = np.all(np.vstack(list(pr.real_cells.values())) == 0, axis=0)

@@ -450,7 +450,7 @@ def fit(self:SCBIG,
         split=None, # A `Split` (train on split.train, select on split.val), a list of training conditions, or None: every perturbation
         out_dir=None, # Folder for the stages' checkpoints and logs (None: keep nothing); an earlier fit's: resume=True
         resume:bool=False, # Continue the (stopped) fit whose checkpoints are in out_dir; bit for bit on CPU
-        unknown:str='raise', # Training conditions with a gene the priors do not know: 'raise' (listed, with close symbols) or 'drop' (left out, warned)
+        unknown:str='raise', # Conditions with a gene the priors do not know: 'raise' (listed, close symbols) or 'drop'
        ) -> SCBIG:
     "Induce programs, pretrain the autoencoder, then train the flow (with the alignment losses) and keep the best on the val conditions."
     from scbig.baselines import _training_conditions, LinearBaseline
@@ -479,7 +479,7 @@ def fit(self:SCBIG,
         pe = gene_embeddings(data.perturbed_genes, dim=c.prior_dim, seed=c.seed, quiet=c.quiet)
     self.labels, self.gene_table, self.cond_table = np.asarray(labels), ge.emb, pe.emb
     _, lost = _embeddable(train, data, pe.emb)
-    train = check_known_genes(train, lambda t: data.condition(t).genes, unknown, lacking=lost)   # the condition encoder cannot embed them
+    train = check_known_genes(train, lambda t: data.condition(t).genes, unknown, lacking=lost)   # no embedding
     if not train: raise PriorError(f"no training condition can be embedded: genes without a prior {lost}", "add those genes to a user embedding table")
     val, _ = _embeddable(val, data, pe.emb)
     self.train_conditions, self.val_conditions = train, val
@@ -787,7 +787,10 @@ def predict_variants(self:SCBIG,
             blocks.append(b)
         if with_control: blocks.append(src)
         X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
-        if not np.isfinite(X).all(): raise DataError(f"the prediction holds {int((~np.isfinite(X)).sum())} NaN or infinite values: the model's weights or source cells are not finite", "retrain the model, or check control_cells")
+        if not np.isfinite(X).all():
+            raise DataError(f"the prediction holds {int((~np.isfinite(X)).sum())} NaN or infinite values: "
+                            "the model's weights or source cells are not finite",
+                            "retrain the model, or check control_cells")
         p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
         p.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
                           'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),

@@ -105,7 +105,7 @@ class DroppedWarning(UserWarning): "Cells or conditions left out of the work (li
 def check_unknown(unknown:str):
     "Raise unless `unknown` is 'raise' or 'drop'."
     if unknown not in UNKNOWN_MODES:
-        raise ConfigError(f"unknown={unknown!r}", "use unknown='raise' (an error listing them) or 'drop' (left out, listed)")
+        raise ConfigError(f"unknown={unknown!r}", "use unknown='raise' (an error listing them) or 'drop' (left out)")
 
 def _listed(counts:dict, n:int=10) -> str:
     items = [f"{k!r} x{v}" for k, v in list(counts.items())[:n]]
