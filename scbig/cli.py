@@ -83,12 +83,11 @@ def _quiet(f):
         try: return f()
         except KeyboardInterrupt:
             _summarise(seen); seen.clear()
-            print(f"scbig: error: interrupted while {_STAGE[0]}. Fix: run the command again (that step saved nothing)",
-                  file=sys.stderr)
+            print(f"scbig: error: interrupted while {_STAGE[0]}. Fix: run the command again", file=sys.stderr)
             raise SystemExit(130) from None
         except OSError as e:
             if e.errno != errno.ENOSPC: raise
-            raise ConfigError(f"no space left on device while {_STAGE[0]}",
+            raise ScbigError(f"no space left on device while {_STAGE[0]}",
                               "free some space, or pass --out on another disk") from None
         finally: _summarise(seen)
 
