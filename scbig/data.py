@@ -22,12 +22,6 @@ __all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'read_gene_aliase
            'ConditionSampler']
 
 # %% ../nbs/01_data.ipynb #da41a44f
-def _values(X, max_values:int=2_000_000) -> np.ndarray:
-    "The stored values of `X` (dense or sparse), subsampled evenly to at most `max_values`."
-    v = X.data if sp.issparse(X) else np.asarray(X).ravel()
-    if v.size > max_values: v = v[:: math.ceil(v.size / max_values)]
-    return np.asarray(v, dtype=np.float64)
-
 def expression_scale(X, # (cells, G) expression matrix, dense or sparse
                      what:str='X', # How to name the matrix in messages
                     ) -> str:
