@@ -19,6 +19,7 @@ from .model import SCBIGConfig, choose_gain, gain_scores, set_target_level, targ
 from .model import target_rule as learn_target_rule
 from .model import prior_embeddings
 from .priors import as_embedding_table
+from .validate import check_known_genes, unknown_genes
 
 # %% auto #0
 __all__ = ['Baseline', 'ControlBaseline', 'MeanBaseline', 'NonControlMeanBaseline', 'MatchingMeanBaseline', 'AdditiveBaseline',
@@ -42,8 +43,8 @@ class Baseline:
         return f"{type(self).__name__}({s})" + (f": fitted on {len(self.train)} perturbations" if self.fitted else ': not fitted')
 
 # %% ../nbs/10_baselines.ipynb #66c397e9
-def _training_conditions(data:PerturbData, train) -> list:
-    "Canonical training perturbations from a `Split`, a list of conditions or None (all of `data`)."
+def _training_conditions(data:PerturbData, train, unknown:str='raise', known=None) -> list:
+    "Canonical training perturbations from a `Split`, a list or None (all of `data`); genes the priors lack: `unknown`."
     if train is None: conds = list(data.perturbations)
     elif isinstance(train, Split): conds = list(data.check_split(train).train)
     elif isinstance(train, str): raise ConfigError(f"train={train!r} is a string", "pass a Split, a list of conditions, or None")
@@ -51,16 +52,25 @@ def _training_conditions(data:PerturbData, train) -> list:
     conds = [c for c in dict.fromkeys(conds) if c != data.control]
     for c in conds: data.rows(c)        # an unknown condition fails here, with its name
     if not conds: raise ConfigError("no training perturbations", "pass a split (or list) with at least one perturbation besides the control")
+    genes_of = lambda c: data.condition(c).genes                 # the model and every baseline: the same conditions
+    lost = set(unknown_genes({g for c in conds for g in genes_of(c)}))
+    lost -= set(data.genes) | set(() if known is None else known)   # measured, or in a user table: known
+    conds = check_known_genes(conds, genes_of, unknown, lacking=lost)
+    if not conds: raise PriorError("no training perturbation is left: every one names a gene the priors do not know",
+                                   "pass gene_aliases= to PerturbData for renamed genes")
     return conds
 
 @patch
 def fit(self:Baseline,
         data:PerturbData, # The dataset (all of its control cells are used)
         train=None, # A `Split` (trains on `split.train`), a list of training conditions, or None: every perturbation
+        unknown:str='raise', # Conditions with a gene the priors do not know: 'raise' or 'drop' (warned), as `SCBIG.fit`
        ) -> Baseline:
     "Learn the control mean and the training perturbations' pseudobulks (and whatever the baseline adds)."
     if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
-    conds = _training_conditions(data, train)
+    own = next((t for t in (getattr(self, 'pert_embedding', None), getattr(self, 'prior', None))
+                if isinstance(t, pd.DataFrame)), None)
+    conds = _training_conditions(data, train, unknown, known=None if own is None else own.index)
     pb = data.pseudobulk([data.control] + conds)
     self.genes, self.control, self.train = data.genes.copy(), data.control, conds
     self.ctrl_mean = pb.loc[data.control].values                       # (G,) mean of all control cells

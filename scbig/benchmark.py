@@ -142,6 +142,7 @@ def run_benchmark(data:PerturbData, # The dataset
                   ceiling_repeats:int=5, # Random half splits of the ceiling
                   log=print, # Progress messages, one line per scBIG fit (None: none)
                   quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
+                  unknown:str='raise', # Genes the priors lack: 'raise' or 'drop', scBIG and baselines alike
                  ) -> BenchmarkResult:
     "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them: a `BenchmarkResult`."
     if not isinstance(data, PerturbData): raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, ...)")
@@ -175,7 +176,7 @@ def run_benchmark(data:PerturbData, # The dataset
             cfg = preset(preset_name, **{**o, 'seed': seed, **({} if quiet is None else {'quiet': quiet})})
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', PriorWarning)
-                m = SCBIG(cfg, gene_embeddings=user).fit(data, sp)
+                m = SCBIG(cfg, gene_embeddings=user).fit(data, sp, unknown=unknown)
             ways = {name: {}}                                                      # the fit as configured, and the same fit's variants (one ODE pass for all)
             if m.anchor_map is not None and m.config.anchor_weight < 1:          # without its linear anchor (nor gain): the flow alone
                 ways[f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)'] = dict(anchor_weight=1.0, gain=1.0)
@@ -196,7 +197,7 @@ def run_benchmark(data:PerturbData, # The dataset
         if with_baselines:
             bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: baselines")
             for name, b in make_baselines(emb).items():   # gain 1, val-chosen gain, with and without the target rule
-                for label, pred in benchmark_predictions(b.fit(data, sp), data, sp, name).items():
+                for label, pred in benchmark_predictions(b.fit(data, sp, unknown=unknown), data, sp, name).items():
                     add(label, seeds[0], pred); gains.setdefault(label, []).append(float(pred.uns['scbig']['gain']))
             bar.update(1)
         if with_ceiling:

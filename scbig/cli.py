@@ -6,7 +6,8 @@ Docs: https://scbig-dev.github.io/scbig/cli.html.md"""
 
 # %% ../nbs/13_cli.ipynb #e7774a37
 from __future__ import annotations
-import difflib, json, os, shlex, sys, time, warnings
+import difflib, errno, json, os, shlex, sys, time, warnings
+import numpy as np
 from dataclasses import fields as dc_fields
 from pathlib import Path
 import pandas as pd
@@ -27,32 +28,81 @@ from .flow import FlowConfig
 from .align import AlignConfig
 from .train import TrainingError
 from .benchmark import run_benchmark, write_report, default_splits
+from .validate import check_count, check_out_file, read_split_json, check_known_genes, DroppedWarning
 
 # %% auto #0
 __all__ = ['COMMANDS', 'setting_keys', 'parse_sets', 'datasets', 'fetch', 'train', 'predict', 'evaluate_cmd', 'benchmark', 'main']
 
 # %% ../nbs/13_cli.ipynb #58e86fc5
 def _data(data:str, condition_key:str|None=None, control:str|None=None, min_cells:int=10, pair_sep:str|None=None,
-          gene_aliases:dict|None=None) -> PerturbData:
+          gene_aliases:dict|None=None, unknown:str='raise') -> PerturbData:
     "A registry name or a file path, loaded and validated (conditions under `min_cells` cells left out)."
     a = load(data, condition_key=condition_key, control=control, sep=pair_sep, verbose=False)
-    return PerturbData(a, control=control or 'control', min_cells=min_cells, too_few='drop', gene_aliases=gene_aliases)
+    _stage('checking the data')
+    d = PerturbData(a, control=control or 'control', min_cells=min_cells, too_few='drop', gene_aliases=gene_aliases,
+                    unknown=unknown)
+    return _known(d, unknown)
+
+def _known(d:PerturbData, unknown:str) -> PerturbData:
+    "`d` less the perturbations of genes the priors do not know (`unknown='drop'`, listed), or one error listing all."
+    _stage('checking the perturbed genes against the priors')
+    keep = check_known_genes(d.perturbations, lambda c: d.condition(c).genes, unknown, what='perturbations')
+    if len(keep) == len(d.perturbations): return d
+    sel = np.isin(d.cell_condition, keep + [d.control])
+    a = d.adata[d.cells[sel]].copy(); a.obs['scbig_condition'] = d.cell_condition[sel]
+    return PerturbData(a, condition_key='scbig_condition', control=d.control, min_cells=d.min_cells, too_few='drop')
 
 def _split(data:PerturbData, split:str, seed:int|None, fold:int) -> Split:
     "A split by kind, or read from a JSON file written by `Split.to_json`."
     if split.endswith('.json'):
         p = Path(split)
-        if not p.is_file(): raise DataNotFoundError(f"no split file {p}", "pass a split kind (" + ', '.join(SPLIT_KINDS) + ") or the path of a split JSON")
-        return data.check_split(Split.from_json(p.read_text()))
+        return data.check_split(Split.from_json(read_split_json(p)))
     return data.split(split, seed=seed, fold=fold)
 
 _INVOCATION = []   # the arguments `main` was called with, for the report
 
+_STAGE = ['checking the arguments']   # what the command is doing: an interrupt or a full disk names it
+
+def _stage(s:str): _STAGE[0] = s
+
+def _summarise(seen:list):
+    "One `scbig: warning:` line on stderr per distinct scbig warning (priors' coverage, cells or conditions left out)."
+    done = set()
+    for w in seen:
+        mine = issubclass(w.category, (PriorWarning, DroppedWarning)) or f'{os.sep}scbig{os.sep}' in str(w.filename)
+        msg = ' '.join(str(w.message).split())
+        if msg in done: continue
+        done.add(msg)
+        if mine: print(f"scbig: warning: {msg if len(msg) <= 400 else msg[:397] + '...'}", file=sys.stderr)
+        else: warnings.showwarning(w.message, w.category, w.filename, w.lineno)   # other libraries' warnings, as before
+
 def _quiet(f):
-    "Run `f` with scbig's user errors shown as one line, and prior warnings summarised."
-    with user_errors('scbig'), warnings.catch_warnings():
-        warnings.simplefilter('ignore', PriorWarning)
-        return f()
+    "Run `f`: a user error as one line, scbig's warnings one line each, an interrupt or a full disk named by stage."
+    _stage('checking the arguments')
+    with user_errors('scbig'), warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        try: return f()
+        except KeyboardInterrupt:
+            _summarise(seen); seen.clear()
+            print(f"scbig: error: interrupted while {_STAGE[0]}. Fix: run the command again", file=sys.stderr)
+            raise SystemExit(130) from None
+        except OSError as e:
+            if e.errno != errno.ENOSPC: raise
+            raise ScbigError(f"no space left on device while {_STAGE[0]}",
+                              "free some space, or pass --out on another disk") from None
+        finally: _summarise(seen)
+
+def _write_h5ad(a:ad.AnnData, out) -> Path:
+    "Write `a` to `out` through a temporary file renamed into place: an error or an interrupt leaves no partial file."
+    p = Path(out); tmp = p.with_name(f'.{p.name}.{os.getpid()}.tmp')
+    _stage(f'writing {p}')
+    try: a.write_h5ad(tmp); os.replace(tmp, p)
+    finally: tmp.unlink(missing_ok=True)
+    return p
+
+def _check_unknown(unknown:str):
+    if unknown not in ('raise', 'drop'):
+        raise ConfigError(f"--unknown {unknown}", "pass --unknown raise (an error listing them) or drop (left out)")
 
 # %% ../nbs/13_cli.ipynb #fdb90de2
 _SECTIONS = {'gcae': GCAEConfig, 'flow': FlowConfig, 'align': AlignConfig}
@@ -160,8 +210,7 @@ def _check_split(split:str|None, fold:int=0):
     "A split kind or an existing split JSON, and a fold >= 0."
     if split is not None and split not in SPLIT_KINDS:
         if split.endswith('.json'):
-            if not Path(split).is_file():
-                raise DataNotFoundError(f"no split file {split}", f"pass one of {', '.join(SPLIT_KINDS)} or a JSON")
+            read_split_json(split)                          # exists, parses, and is a scbig split
         else:
             close = difflib.get_close_matches(split, SPLIT_KINDS, n=1)
             raise ConfigError(f"unknown split {split!r}" + (f" (did you mean {close[0]!r}?)" if close else ''),
@@ -209,9 +258,11 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
           pair_sep:str=None, # Separator of the genes of a pair in the condition labels, e.g. _ (files only)
           min_cells:int=10, # Conditions with fewer cells are left out
           gene_embeddings:str=None, # A genes x d table (.csv/.tsv, gene first; .parquet, .npz) joined to the priors
+          unknown:str='raise', # Labels naming no gene, genes the priors lack: raise (listed) or drop (left out)
          ):
     "Train scBIG on the training conditions of a split and save it with the split; --resume continues a stopped run."
     def go():
+        check_count(seed, '--seed', 0); _check_unknown(unknown)
         cfg = _config(preset, set, n_programs, seed=seed, device=device)   # every argument checked before reading data
         get_device(cfg.device)
         aliases = _check_data(data, condition_key, control, pair_sep, min_cells, gene_aliases)
@@ -223,13 +274,17 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
             if earlier and not resume: raise ConfigError(f"--out {o} holds the checkpoints of an earlier run",
                                                          "pass --resume to continue it, or a new (or emptied) --out")
             if resume and not earlier: print(f"--resume: no checkpoints in {ck}, training from the start")
-            d = _data(data, condition_key, control, min_cells, pair_sep, aliases)
+            _stage('loading the data')
+            d = _data(data, condition_key, control, min_cells, pair_sep, aliases, unknown)
+            _stage('making the split')
             s = _split(d, split, split_seed, fold)
             t0 = time.perf_counter()
-            try: m = SCBIG(cfg, gene_embeddings=table).fit(d, s, out_dir=ck, resume=resume)
+            _stage('training')
+            try: m = SCBIG(cfg, gene_embeddings=table).fit(d, s, out_dir=ck, resume=resume, unknown=unknown)
             except TrainingError as e:
                 if 'stopped by a signal' not in e.problem: raise
                 raise TrainingError(e.problem, f"run the same command with --resume to continue from {ck}") from None
+            _stage(f'saving the model to {o}')
             m.save(o); s.to_json(o/'split.json')
             print(f"trained on {len(m.train_conditions)} conditions ({s}) in {time.perf_counter() - t0:.0f} s; saved to {out}")
     _quiet(go)
@@ -244,9 +299,13 @@ def predict(model:str=None, # A directory written by `scbig train`
     "Predict cells of the given conditions from a trained model, with the control cells they started from."
     def go():
         if not model or not conditions: raise ConfigError("--model and --conditions are required", "pass --model DIR (from `scbig train`) and --conditions KLF1 'KLF1+MAP2K6' ...")
+        if n_cells is not None: check_count(n_cells, '--n-cells')
+        check_count(seed, '--seed', 0); check_out_file(out)         # before the model is read
+        _stage('loading the model')
         m = SCBIG.load(model)
+        _stage('predicting')
         p = m.predict(list(conditions), n_cells=n_cells, seed=seed)
-        p.write_h5ad(out)
+        _write_h5ad(p, out)
         print(f"{p.n_obs:,} cells ({', '.join(p.obs.condition.cat.categories)}) written to {out}")
     _quiet(go)
 
@@ -257,21 +316,29 @@ def evaluate_cmd(pred:str=None, # Predicted cells (.h5ad), e.g. from `scbig pred
                  condition_key:str='condition', # obs column with the condition in both files
                  control:str='control', # Control label
                  out:str=None, # Write the per-condition table to this CSV
+                 absent:str='raise', # Predicted conditions the real data lack: raise (listed) or drop
                 ):
     "Score predicted against real cells under a named metric profile; prints the summary and its conventions."
     def go():
         if not pred or not real: raise ConfigError("--pred and --real are required", "pass --pred pred.h5ad --real NAME|PATH")
         if not Path(pred).is_file(): raise DataNotFoundError(f"no file {pred}", "pass the .h5ad written by `scbig predict`")
+        if profile not in PROFILES: raise ConfigError(f"unknown profile {profile!r}", f"use one of {list(PROFILES)}")
+        if absent not in ('raise', 'drop'):
+            raise ConfigError(f"--absent {absent}", "pass --absent raise (an error that lists them) or --absent drop")
+        if out: check_out_file(out)
+        _stage('loading the data')
         P = ad.read_h5ad(pred)
         R = load(real, verbose=False) if real in scbig.datasets.REGISTRY or Path(real).is_file() else None
         if R is None: raise DataNotFoundError(f"no file {real}", "pass an .h5ad with the real cells, or a registered dataset name")
         if condition_key not in P.obs.columns: raise DataError(f"column {condition_key!r} is missing from the predictions", f"pass --condition-key (found {list(P.obs.columns)[:8]})")
         keep = set(P.obs[condition_key].astype(str)) | {control}
         R = R[R.obs['condition'].astype(str).isin(keep).values].copy()
-        ev = evaluate(P, R, profile, condition_key=condition_key, control=control, skip=['pearson_edistance'])
+        _stage('scoring')
+        ev = evaluate(P, R, profile, condition_key=condition_key, control=control, skip=['pearson_edistance'],
+                      absent=absent)
         with pd.option_context('display.width', 160, 'display.max_columns', 12): print(ev.summary().round(4).to_string())
         print(ev.describe())
-        if out: ev.table.to_csv(out); print(f"per-condition table written to {out}")
+        if out: _stage(f'writing {out}'); ev.table.to_csv(out); print(f"per-condition table written to {out}")
     _quiet(go)
 
 # %% ../nbs/13_cli.ipynb #e303d146
@@ -292,10 +359,13 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
               pair_sep:str=None, # Separator of the genes of a pair in the condition labels, e.g. _ (files only)
               min_cells:int=10, # Conditions with fewer cells are left out
               gene_embeddings:str=None, # A genes x d table joined to the priors of scBIG and of the baselines
+              unknown:str='raise', # Labels naming no gene, genes the priors lack: raise (listed) or drop (left out)
              ):
     "The main job: train scBIG and every baseline on each fold, score them with the split-half ceiling, write the report."
     def go():
         cfg = _config(preset, set, n_programs)                             # every argument checked before reading data
+        for s in seeds: check_count(s, '--seeds', 0)
+        _check_unknown(unknown)
         overrides = {**({} if n_programs is None else {'n_programs': n_programs}), **parse_sets(set)}
         aliases = _check_data(data or dataset, condition_key, control, pair_sep, min_cells, gene_aliases)
         _check_split(split)
@@ -304,11 +374,14 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
             raise ConfigError(f"--folds {folds}, --ceiling-repeats {ceiling_repeats}, --seeds {list(seeds)}",
                               "pass --folds 1 or more, --ceiling-repeats 1 or more and at least one seed")
         _check_out(out)
-        d = _data(data or dataset, condition_key, control, min_cells, pair_sep, aliases)
+        _stage('loading the data')
+        d = _data(data or dataset, condition_key, control, min_cells, pair_sep, aliases, unknown)
         cmd = 'scbig ' + ' '.join(map(shlex.quote, _INVOCATION or ['benchmark']))
+        _stage('running the benchmark')
         res = run_benchmark(d, default_splits(d, split, folds), seeds=list(seeds), preset_name=preset,
                             overrides=overrides, gene_embeddings=table,
-                            ceiling_repeats=ceiling_repeats, log=lambda m: print(m, flush=True))
+                            ceiling_repeats=ceiling_repeats, log=lambda m: print(m, flush=True), unknown=unknown)
+        _stage(f'writing the report to {out}')
         paths = write_report(res, out, command=cmd)
         with pd.option_context('display.width', 160, 'display.max_columns', 12): print(res.targets().round(3).to_string())
         print(f"wrote {', '.join(str(p) for p in paths.values())}")

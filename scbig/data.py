@@ -15,33 +15,18 @@ import scipy.sparse as sp
 import anndata as ad
 from fastcore.basics import patch
 from .core import *
+from .validate import matrix_scale, check_labels, check_var_names, check_unknown
 
 # %% auto #0
 __all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'read_gene_aliases', 'PerturbData', 'Split', 'Batch',
            'ConditionSampler']
 
 # %% ../nbs/01_data.ipynb #da41a44f
-def _values(X, max_values:int=2_000_000) -> np.ndarray:
-    "The stored values of `X` (dense or sparse), subsampled evenly to at most `max_values`."
-    v = X.data if sp.issparse(X) else np.asarray(X).ravel()
-    if v.size > max_values: v = v[:: math.ceil(v.size / max_values)]
-    return np.asarray(v, dtype=np.float64)
-
 def expression_scale(X, # (cells, G) expression matrix, dense or sparse
                      what:str='X', # How to name the matrix in messages
                     ) -> str:
-    "'counts' for raw UMI counts, 'log' for log-normalised values; a `DataError` for anything else."
-    v = _values(X)
-    n_bad = int((~np.isfinite(v)).sum())
-    if n_bad: raise DataError(f"{what} holds {n_bad} NaN or infinite values", "remove or repair those cells/genes before building the data")
-    if v.size and v.min() < 0:
-        raise DataError(f"{what} holds negative values (min {v.min():.3g}): it looks scaled or centred, not counts or log-normalised",
-                        "pass raw counts or log1p-normalised expression (e.g. the 'counts' layer), not z-scores")
-    if not v.size or v.max() == 0: raise DataError(f"{what} is all zeros", "check that the expression matrix was read correctly")
-    if np.all(v == np.round(v)): return 'counts'
-    if v.max() > 50:
-        raise DataError(f"{what} is normalised but not log-transformed (max {v.max():.1f})", "apply log1p (scanpy.pp.log1p) or pass the raw counts")
-    return 'log'
+    "'counts' for raw UMI counts, 'log' for log-normalised values; a `DataError` else (`scbig.validate.matrix_scale`)."
+    return matrix_scale(X, what)
 
 # %% ../nbs/01_data.ipynb #afc82617
 def log_normalize(adata:ad.AnnData, # Cells x genes with raw counts in `X` (or in `layer`)
@@ -115,16 +100,19 @@ class PerturbData:
                  gene_aliases:dict|str|Path|None=None, # Old symbols to new (perturbed, measured genes): dict or CSV/TSV
                  sep:str='+', # Separator between the genes of a pair in the condition column
                  max_genes:int=2, # Most genes per condition (2: singles and pairs)
+                 unknown:str='raise', # Cells labelled with no gene ('unassigned', 'NA'...): 'raise' or 'drop' (warned)
                 ):
         if not isinstance(adata, ad.AnnData):
             raise DataError(f"PerturbData needs an AnnData, got {type(adata).__name__}", "read the file with anndata.read_h5ad or scbig.datasets.load")
         if too_few not in ('raise', 'drop'): raise ConfigError(f"too_few={too_few!r}", "use too_few='raise' or too_few='drop'")
+        check_unknown(unknown); self.unknown = unknown
         self.adata, self.condition_key, self.control, self.min_cells = adata, condition_key, control, min_cells
         self._check_shape_and_genes()
         self._check_values()
         if isinstance(gene_aliases, (str, Path)): gene_aliases = read_gene_aliases(gene_aliases)
         gene_aliases = dict(gene_aliases or {})
         self._rename_measured(gene_aliases)
+        check_var_names(self._genes)                     # symbols, not Ensembl IDs (after any renaming)
         self._read_conditions(sep=sep, max_genes=max_genes, gene_aliases=gene_aliases)
         self._apply_min_cells(too_few)
 
@@ -167,7 +155,9 @@ def _check_values(self:PerturbData):
 @patch
 def _read_conditions(self:PerturbData, sep, max_genes, gene_aliases):
     raw = self.adata.obs[self.condition_key]
-    conds = parse_conditions(raw, control=self.control, sep=sep, max_genes=max_genes)
+    keep = check_labels(raw.to_numpy(dtype=object), self.control, sep, self.unknown, self.condition_key)
+    self.not_genes = pd.Series(raw.to_numpy(dtype=object)[~keep]).fillna('nan').astype(str).value_counts().to_dict()
+    conds = parse_conditions(raw[keep], control=self.control, sep=sep, max_genes=max_genes)
     self.renamed = {}
     if gene_aliases:
         def _alias(c):
@@ -176,7 +166,8 @@ def _read_conditions(self:PerturbData, sep, max_genes, gene_aliases):
                 if g != n: self.renamed[g] = n
             return Condition(new)
         conds = [_alias(c) for c in conds]
-    self.cell_condition = np.array([c.format(control=self.control) for c in conds], dtype=object)
+    self.cell_condition = np.full(len(raw), None, dtype=object)   # None: a label naming no gene (unknown='drop')
+    self.cell_condition[keep] = [c.format(control=self.control) for c in conds]
     self._conditions = {str(c.format(control=self.control)): c for c in set(conds)}
     if self.control not in self._conditions:
         top = pd.Series(raw.astype(str)).value_counts().index[:8].tolist()
@@ -187,7 +178,7 @@ def _read_conditions(self:PerturbData, sep, max_genes, gene_aliases):
 def _apply_min_cells(self:PerturbData, too_few):
     counts = pd.Series(self.cell_condition).value_counts()
     small = counts[counts < self.min_cells]
-    self.dropped = {}
+    self.dropped = dict(self.not_genes)
     if len(small):
         if self.control in small.index:
             raise DataError(f"only {small[self.control]} control cells; at least min_cells={self.min_cells} are needed", "lower min_cells or add control cells")
@@ -195,9 +186,9 @@ def _apply_min_cells(self:PerturbData, too_few):
         if too_few == 'raise':
             raise DataError(f"{len(small)} conditions have fewer than min_cells={self.min_cells} cells: {listed}",
                             "pass too_few='drop' to leave them out (recorded in .dropped), or lower min_cells")
-        self.dropped = small.to_dict()
+        self.dropped.update(small.to_dict())
         warnings.warn(f"dropped {len(small)} conditions with fewer than {self.min_cells} cells: {listed}")
-    keep = ~pd.Series(self.cell_condition).isin(small.index).values
+    keep = ~pd.Series(self.cell_condition).isin(small.index).values & pd.notna(self.cell_condition)
     self.cells = np.flatnonzero(keep)                      # rows of adata that are used
     self.cell_condition = self.cell_condition[keep]
     self.cell_counts = counts[counts >= self.min_cells].sort_index()
@@ -437,8 +428,12 @@ def to_json(self:Split, path=None) -> str:
 def from_json(cls:Split, src) -> Split:
     "A split from JSON text or a JSON file written by `Split.to_json`."
     txt = Path(src).read_text() if not str(src).lstrip().startswith('{') else str(src)
-    d = json.loads(txt)
-    if d.pop('format', None) != 'scbig.split/1': raise DataError(f"{str(src)[:80]} is not a scbig split file", "write splits with Split.to_json")
+    try: d = json.loads(txt)
+    except json.JSONDecodeError as e:
+        raise DataError(f"{str(src)[:80]} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})",
+                        "write splits with Split.to_json, or fix the file") from None
+    if not isinstance(d, dict) or d.pop('format', None) != 'scbig.split/1':
+        raise DataError(f"{str(src)[:80]} is not a scbig split file", "write splits with Split.to_json")
     return cls(**d)
 
 @patch

@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from .core import *
 from .data import PerturbData, Split
+from .validate import check_same_scale, check_conditions_scored
 
 # %% auto #0
 __all__ = ['PROFILES', 'NAN_POLICIES', 'CROSS_CHECKED', 'pearson', 'mse', 'mae', 'rmse', 'cosine', 'sign_accuracy',
@@ -545,6 +546,7 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
              train_means=None, # (T, G) training perturbation pseudobulks (DataFrame or array): Systema's reference
              skip=(), # Metrics not to compute (e.g. 'pearson_edistance', which is quadratic in cells)
              seed:int=0, # Seed of PerturBench's tie-breaking shuffle
+             absent:str='raise', # Predicted conditions that real lacks: 'raise' or 'drop' (left out, warned)
             ) -> Evaluation:
     "Score `pred` against `real` under a named profile: a per-condition table, one-number metrics and the conventions used."
     if profile not in PROFILES: raise ConfigError(f"unknown profile {profile!r}", f"use one of {list(PROFILES)}")
@@ -553,6 +555,9 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
              nan_policy=nan_policy or P['nan_policy'], zero_genes=zero_genes or P['zero_genes'], metrics=P['metrics'], skip=set(skip), seed=seed)
     if o['nan_policy'] not in NAN_POLICIES: raise ConfigError(f"nan_policy={o['nan_policy']!r}", f"use one of {list(NAN_POLICIES)}")
     if o['zero_genes'] not in ('keep', 'drop'): raise ConfigError(f"zero_genes={o['zero_genes']!r}", "use 'keep' or 'drop'")
+    check_conditions_scored(_canon(pred, condition_key, control, 'pred'), _canon(real, condition_key, control, 'real'),
+                            control, absent)
+    check_same_scale(pred.X, real.X)                      # counts-scale predictions scored on log data mean nothing
     pr = pair(pred, real, condition_key, control, control_source or P['control_source'])
     zero = np.all(np.vstack(list(pr.real_cells.values())) == 0, axis=0)
     if o['zero_genes'] == 'drop': pr = _keep_genes(pr, ~zero)

@@ -20,6 +20,8 @@ from fastcore.basics import patch
 from .core import *
 from .data import PerturbData, Split, ConditionSampler
 from .priors import gene_embeddings, string_adjacency, PriorWarning, GeneEmbeddings, as_embedding_table
+from .priors import gene_embeddings, string_adjacency, PriorWarning
+from .validate import check_known_genes, check_count, check_control_cells
 from .grc import GRC, random_programs
 from .gcae import GCAE, GCAEConfig, fit_gcae
 from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
@@ -475,13 +477,15 @@ def fit(self:SCBIG,
         split=None, # A `Split` (train on split.train, select on split.val), a list of training conditions, or None: every perturbation
         out_dir=None, # Folder for the stages' checkpoints and logs (None: keep nothing); an earlier fit's: resume=True
         resume:bool=False, # Continue the (stopped) fit whose checkpoints are in out_dir; bit for bit on CPU
+        unknown:str='raise', # Conditions with a gene the priors do not know: 'raise' (listed, close symbols) or 'drop'
        ) -> SCBIG:
     "Induce programs, pretrain the autoencoder, then train the flow (with the alignment losses) and keep the best on the val conditions."
     from scbig.baselines import _training_conditions, LinearBaseline
     if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
     c, t_start = self.config, time.perf_counter()
+    if c.user_mode == 'replace' and self.user_table is None: prior_embeddings([], c)   # its one-line error, before any work
     set_seed(c.seed)
-    train = _training_conditions(data, split)
+    train = _training_conditions(data, split, unknown, known=None if self.user_table is None else self.user_table.index)
     val = [v for v in (split.val if isinstance(split, Split) else []) if v != data.control]
     out = Path(out_dir) if out_dir else None
     if resume and out is None:
@@ -503,8 +507,8 @@ def fit(self:SCBIG,
         pe = prior_embeddings(data.perturbed_genes, c, self.user_table)
     self.labels, self.gene_table, self.cond_table = np.asarray(labels), ge.emb, pe.emb
     self.user_info = _table_info(self.user_table)
-    train, lost = _embeddable(train, data, pe.emb)
-    if lost: warnings.warn(f"training conditions with genes that have no prior are left out ({lost}): the condition encoder cannot embed them", PriorWarning)
+    _, lost = _embeddable(train, data, pe.emb)
+    train = check_known_genes(train, lambda t: data.condition(t).genes, unknown, lacking=lost)   # no embedding
     if not train: raise PriorError(f"no training condition can be embedded: genes without a prior {lost}",
                                    "pass SCBIG(gene_embeddings=...) a table that has those genes")
     val, _ = _embeddable(val, data, pe.emb)
@@ -792,7 +796,7 @@ def predict_variants(self:SCBIG,
     conds = [format_condition(c, control=self.control) for c in ([conditions] if isinstance(conditions, str) else conditions)]
     conds = list(dict.fromkeys(k for k in conds if k != self.control))
     self._ensure_embeddable(conds)
-    n = n_cells or self.config.n_cells
+    n = self.config.n_cells if n_cells is None else check_count(n_cells, 'n_cells')
     if control_cells is None: X0, source = self.pool, f'{len(self.pool)} control cells stored with the model'
     else:
         if isinstance(control_cells, ad.AnnData):
@@ -800,7 +804,7 @@ def predict_variants(self:SCBIG,
                 raise DataError(f"control_cells has {control_cells.n_vars} genes, not the model's {len(self.genes)} in its order", "pass control_cells[:, model.genes]")
             X0 = control_cells.X.toarray() if hasattr(control_cells.X, 'toarray') else np.asarray(control_cells.X)
         else: X0 = np.asarray(control_cells)
-        if X0.ndim != 2 or X0.shape[1] != len(self.genes) or not len(X0): raise DataError(f"control_cells has shape {X0.shape}, expected (cells, {len(self.genes)})", "pass control cells over the model's genes")
+        X0 = check_control_cells(X0, len(self.genes))   # (n, G), finite, non-negative, log scale
         X0, source = X0.astype(np.float32), f'{len(X0)} control cells given to predict'
     if n_cells is None: n = min(n, len(X0))               # the default: each source cell moved once at most
     if n > len(X0):
@@ -827,6 +831,10 @@ def predict_variants(self:SCBIG,
             blocks.append(b)
         if with_control: blocks.append(src)
         X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
+        if not np.isfinite(X).all():
+            raise DataError(f"the prediction holds {int((~np.isfinite(X)).sum())} NaN or infinite values: "
+                            "the model's weights or source cells are not finite",
+                            "retrain the model, or check control_cells")
         p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
         p.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
                           'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),

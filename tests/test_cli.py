@@ -186,8 +186,8 @@ def test_data_flags_reach_the_data_and_the_model(tmp_path, monkeypatch):
     class Stop(Exception): pass
     class Fake:
         def __init__(self, cfg, gene_embeddings=None): seen.update(cfg=cfg, table=gene_embeddings)
-        def fit(self, data, split, out_dir=None, resume=False):
-            seen.update(data=data, out_dir=out_dir, resume=resume); raise Stop
+        def fit(self, data, split, out_dir=None, resume=False, unknown='raise'):
+            seen.update(data=data, out_dir=out_dir, resume=resume, unknown=unknown); raise Stop
     monkeypatch.setattr(scbig.cli, 'SCBIG', Fake)
     with pytest.raises(Stop):
         _main('train', '--data', tmp_path/'cells.h5ad', '--condition-key', 'condition', '--pair-sep', '_',
@@ -198,6 +198,7 @@ def test_data_flags_reach_the_data_and_the_model(tmp_path, monkeypatch):
     assert d.genes[0] == f'{g0}_NEW' and list(d.genes[1:]) == list(a.var_names[1:])
     assert (cfg.n_programs, cfg.gcae.dropout, cfg.flow.sigma, cfg.gcae.n_modules) == (8, 0.1, 0.5, 4)   # onto 'tiny'
     assert seen['resume'] is False and Path(seen['out_dir']) == tmp_path/'m'/'checkpoints' and seen['table'] is None
+    assert seen['unknown'] == 'raise'
 
 @needs_data
 def test_train_resume_equals_uninterrupted(tmp_path, monkeypatch):
