@@ -21,7 +21,8 @@ from .data import PerturbData, Split, SPLIT_KINDS, read_gene_aliases
 from .priors import PriorWarning
 from .priors import as_embedding_table
 from .metrics import evaluate, observed, PROFILES
-from .store import dir_lock
+import h5py
+from .store import dir_lock, check_out_dir
 from .model import SCBIG, SCBIGConfig, PRESETS, preset as preset_config
 from .gcae import GCAEConfig
 from .flow import FlowConfig
@@ -175,8 +176,8 @@ def _config(preset_name:str, sets, n_programs:int|None, **more) -> SCBIGConfig:
     except (TypeError, ValueError) as e:
         raise ConfigError(f"settings cannot be used: {e}", "check the values given with --set") from None
 
-def _check_out(out:str) -> Path:
-    "`--out` as a folder that can be written: not an existing file, its nearest existing parent a writable folder."
+def _check_out(out:str, need_bytes:int=0) -> Path:
+    "`--out` as a folder that can be written: not a file, its nearest existing parent writable, `need_bytes` free."
     p = Path(out).expanduser()
     if p.exists() and not p.is_dir():
         raise ConfigError(f"--out {p} is an existing file", "pass the path of a folder (it is created)")
@@ -184,7 +185,18 @@ def _check_out(out:str) -> Path:
     while not a.exists(): a = a.parent
     if not a.is_dir() or not os.access(a, os.W_OK | os.X_OK):
         raise ConfigError(f"--out {p} cannot be written: {a} is not a writable folder", "pass a folder you can write")
+    check_out_dir(p, need_bytes)                           # room for what will be written (an estimate)
     return p
+
+def _model_bytes(cfg:SCBIGConfig, data:str) -> int:
+    "About what `scbig train` writes: pool_cells x genes float32 cells, and 64 MiB (weights, optimiser, checkpoints)."
+    # the genes from an .h5ad's header without reading it; else 5,000 (a registered dataset, a .rda)
+    g = 5000
+    if str(data).endswith('.h5ad') and Path(data).is_file():
+        try:
+            with h5py.File(data, 'r') as f: g = len(f['var'][f['var'].attrs['_index']])
+        except (OSError, KeyError): pass
+    return 4 * cfg.pool_cells * g + 64 * 2**20
 
 def _check_data(data:str|None, condition_key:str|None, control:str|None, pair_sep:str|None, min_cells:int,
                 gene_aliases:str|None) -> dict|None:
@@ -268,7 +280,7 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
         aliases = _check_data(data, condition_key, control, pair_sep, min_cells, gene_aliases)
         _check_split(split, fold)
         table = _check_embeddings(gene_embeddings, cfg)
-        o = _check_out(out); ck = o/'checkpoints'
+        o = _check_out(out, _model_bytes(cfg, data)); ck = o/'checkpoints'
         with dir_lock(o):                         # a second run into the same --out is refused, not interleaved
             earlier = ck.is_dir() and ((ck/'fit.json').is_file() or any(ck.glob('*/checkpoint.pt')))
             if earlier and not resume: raise ConfigError(f"--out {o} holds the checkpoints of an earlier run",
@@ -373,7 +385,7 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
         if folds < 1 or ceiling_repeats < 1 or not seeds:
             raise ConfigError(f"--folds {folds}, --ceiling-repeats {ceiling_repeats}, --seeds {list(seeds)}",
                               "pass --folds 1 or more, --ceiling-repeats 1 or more and at least one seed")
-        _check_out(out)
+        _check_out(out, 64 * 2**20)                                     # tables, figures, report
         _stage('loading the data')
         d = _data(data or dataset, condition_key, control, min_cells, pair_sep, aliases, unknown)
         cmd = 'scbig ' + ' '.join(map(shlex.quote, _INVOCATION or ['benchmark']))

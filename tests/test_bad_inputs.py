@@ -438,3 +438,15 @@ def test_dropped_conditions_are_reported(inputs, tmp_path):
     import json
     trained = json.loads((tmp_path/'m'/'config.json').read_text())['train_conditions']
     assert not {'KLF1X', 'NOTAGENE+TP53'} & set(trained) and trained
+
+@needs_data
+@pytest.mark.parametrize('cmd', [['train', '--data', 'norman19_subset', '--preset', 'tiny'], ['benchmark', '--preset', 'tiny']])
+def test_too_little_space_before_any_work(cmd, inputs, monkeypatch):
+    "A disk without room for what the command will write (estimated): one line at once, before the data are read."
+    import shutil, scbig.cli
+    monkeypatch.setattr(scbig.cli, 'load', lambda *a, **k: pytest.fail('the data were read before the space check'))
+    monkeypatch.setattr(shutil, 'disk_usage', lambda p: shutil._ntuple_diskusage(10**12, 10**12 - 10**6, 10**6))
+    outcome, code, err = run_cli([*cmd, '--out', inputs/'o'/'space'])
+    assert (outcome, code) == ('clear', 2), err
+    assert 'MiB free' in _one_line(err) and 'are needed' in _one_line(err), err
+    assert not (inputs/'o'/'space').exists()
