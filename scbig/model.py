@@ -31,8 +31,8 @@ from .store import write_model_dir, read_model_dir
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'prior_embeddings', 'ComposedField', 'odeint',
-           'FieldEnsemble', 'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB',
-           'choose_gain', 'gain_scores']
+           'FieldEnsemble', 'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'to_mean',
+           'AlignCB', 'choose_gain', 'gain_scores']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
@@ -336,14 +336,50 @@ def _sample(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
 def match_mean(X:np.ndarray, # (n, G) sampled source cells
                mean:np.ndarray, # (G,) the mean of the population they were drawn from
               ) -> np.ndarray:
-    "(n, G) cells whose mean is `mean`: each gene scaled (shifted where its sample mean is 0), so the sampling error of a finite draw leaves every predicted delta."
-    m = X.mean(0)
-    f = np.divide(mean, m, out=np.ones_like(m, dtype=np.float64), where=m > 0)
-    return np.where(m > 0, X * f, X + (mean - m)).astype(np.float32)
+    """(n, G) cells whose mean is `mean`, so the sampling error of a finite draw leaves every predicted delta: each
+    gene shifted (`to_mean`, with the cells' own values as reference; a gene with negative values is shifted as is)."""
+    X = np.asarray(X, dtype=np.float64)
+    return to_mean(X, np.asarray(mean, dtype=np.float64), X, lo=np.where(X.min(0) < 0, -np.inf, 0.0), hi=np.inf)
 
 def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
     "n row positions cycling through a random permutation of n_have: every row used ⌊n/n_have⌋ or ⌈n/n_have⌉ times."
     return np.resize(rng.permutation(n_have), n)
+
+# %% ../nbs/08_model.ipynb #c0a1b2d3
+def _shift_to_mean(L:np.ndarray, mean:np.ndarray, lo:np.ndarray, hi:np.ndarray, iters:int=60) -> np.ndarray:
+    "(n, G) clip(L + s, lo, hi), s per gene found by bisection so that each gene's mean is `mean` (brought into [lo, hi])."
+    mean = np.clip(mean, lo, hi)
+    a = np.where(np.isfinite(lo), lo - L.max(0), mean - L.mean(0))    # mean at a <= target (all at lo, or no clip)
+    b = np.where(np.isfinite(hi), hi - L.min(0), mean - L.mean(0))    # mean at b >= target
+    for _ in range(iters):
+        s = (a + b) / 2; up = np.clip(L + s, lo, hi).mean(0) < mean
+        a, b = np.where(up, s, a), np.where(up, b, s)
+    return np.where(mean <= lo, lo, np.where(mean >= hi, hi, np.clip(L + (a + b) / 2, lo, hi)))   # the ends: exact
+
+def to_mean(X:np.ndarray, # (n, G) cells: only each gene's order of cells is used
+            mean:np.ndarray, # (G,) the mean to give each gene
+            ref:np.ndarray, # (m, G) reference cells (the control cells), whose values per gene are mapped onto X's order
+            lo=0.0, # Floor per gene (0: expression)
+            hi=None, # Cap per gene (default: ref's maximum plus the gene's rise in mean, max(0, mean - ref mean))
+           ) -> np.ndarray:
+    """(n, G) cells with `mean`, each gene's values ref's distribution at X's ranks, shifted: clip(q + s, lo, hi),
+    ref's zeros spread evenly on [−c, 0) (c: the gene's mean non-zero value) so that they rise one by one."""
+    X, ref, mean = np.asarray(X, np.float64), np.asarray(ref, np.float64), np.asarray(mean, np.float64)
+    (n, G), m = X.shape, len(ref)
+    r = np.argsort(np.argsort(X, axis=0, kind='stable'), axis=0, kind='stable')   # each cell's rank in its gene
+    S, p = np.sort(ref, axis=0), np.clip((r + 0.5) * m / n - 0.5, 0, m - 1)       # p = r when m == n
+    i = np.minimum(np.floor(p).astype(int), m - 1); j = np.minimum(i + 1, m - 1); w = p - i
+    cols = np.arange(G)
+    Q = S[i, cols] * (1 - w) + S[j, cols] * w                                   # non-decreasing in r
+    lo = np.broadcast_to(np.asarray(lo, np.float64), (G,))
+    if hi is None: hi = S[-1] + np.maximum(mean - ref.mean(0), 0)
+    hi = np.broadcast_to(np.asarray(hi, np.float64), (G,))
+    nz, k = Q > 0, (Q == 0).sum(0)
+    c = np.where(nz.any(0), (Q * nz).sum(0) / np.maximum(nz.sum(0), 1), 1.0)
+    spread = (Q == 0) & (Q.min(0) >= 0)                                      # zeros at ranks 0..k-1 of a gene
+    L = np.where(spread, -c * (k - r) / np.maximum(k, 1), Q)
+    return _shift_to_mean(L, mean, lo, hi).astype(np.float32)
+
 
 # %% ../nbs/08_model.ipynb #8cbf6833
 class AlignCB(Callback):
@@ -764,13 +800,14 @@ def predict(self:SCBIG,
             match:bool=True, # Scale the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
             anchor_weight:float|None=None, # With a linear anchor: the flow's share of each mean change (default: config.anchor_weight; 1: the flow alone)
             gain:float|None=None, # Scale of each predicted mean change (default: the model's `gain`, config.gain or the one fit chose; 1: as predicted)
+            plausible:bool=True, # Make each condition's cells expression with its predicted mean: the source cells' values per gene, in the order of the decoded cells, shifted (`to_mean`); False: the decoded cells
            ) -> ad.AnnData:
     """Predicted cells: an AnnData (conditions x n_cells [+ control], G), `obs['condition']`, provenance in `uns`.
     Each predicted cell is a distinct source cell moved by the ODE, which is deterministic: more cells than source
     cells would be copies, so that raises (the default n_cells stops at the source cells); pass more
     `control_cells`, or fit with a larger pool_cells."""
     return self.predict_variants(conditions, {'': dict(anchor_weight=anchor_weight, gain=gain)}, n_cells=n_cells, control_cells=control_cells,
-                                 seed=seed, with_control=with_control, match=match)['']
+                                 seed=seed, with_control=with_control, match=match, plausible=plausible)['']
 
 @patch
 def predict_variants(self:SCBIG,
@@ -781,6 +818,7 @@ def predict_variants(self:SCBIG,
                      seed:int=0, # ...
                      with_control:bool=True, # ...
                      match:bool=True, # ...
+                     plausible:bool=True, # ...
                     ) -> dict:
     "{name: predicted cells} for several anchor weights and gains from one pass of the ODE; each AnnData is the one `predict(..., **variants[name])` returns."
     self._check_fitted()
@@ -828,6 +866,7 @@ def predict_variants(self:SCBIG,
                 for g in parse_condition(c).genes:
                     if g in col:
                         set_target_level(b, col[g], float(src[:, col[g]].mean()), rule['kind'], self.target_values.get(g, rule['value'])); set_genes.append(g)
+            if plausible: b = to_mean(b, np.maximum(b.mean(0), 0), src)  # expression, the mean kept (see to_mean)
             blocks.append(b)
         if with_control: blocks.append(src)
         X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
@@ -837,7 +876,7 @@ def predict_variants(self:SCBIG,
                             "retrain the model, or check control_cells")
         p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
         p.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                          'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
+                          'source': source + (', shifted to the control mean' if match else ''), 'cells': 'to_mean' if plausible else 'decoded', 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
                           'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
                           'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
         out[name] = p
