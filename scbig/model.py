@@ -337,9 +337,11 @@ def match_mean(X:np.ndarray, # (n, G) sampled source cells
                mean:np.ndarray, # (G,) the mean of the population they were drawn from
               ) -> np.ndarray:
     """(n, G) cells whose mean is `mean`, so the sampling error of a finite draw leaves every predicted delta: each
-    gene shifted (`to_mean`, with the cells' own values as reference; a gene with negative values is shifted as is)."""
-    X = np.asarray(X, dtype=np.float64)
-    return to_mean(X, np.asarray(mean, dtype=np.float64), X, lo=np.where(X.min(0) < 0, -np.inf, 0.0), hi=np.inf)
+    gene by `to_mean` with the cells themselves as reference (more or fewer expressing cells, never a scale that
+    explodes on a tiny sample mean); a gene with negative values (decoded cells) is shifted."""
+    X, mean = np.asarray(X, dtype=np.float64), np.asarray(mean, dtype=np.float64)
+    neg = X.min(0) < 0
+    return np.where(neg, X + (mean - X.mean(0)), to_mean(X, mean, X, hi=np.inf)).astype(np.float32)
 
 def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
     "n row positions cycling through a random permutation of n_have: every row used ⌊n/n_have⌋ or ⌈n/n_have⌉ times."
@@ -356,29 +358,33 @@ def _shift_to_mean(L:np.ndarray, mean:np.ndarray, lo:np.ndarray, hi:np.ndarray, 
         a, b = np.where(up, s, a), np.where(up, b, s)
     return np.where(mean <= lo, lo, np.where(mean >= hi, hi, np.clip(L + (a + b) / 2, lo, hi)))   # the ends: exact
 
-def to_mean(X:np.ndarray, # (n, G) cells: only each gene's order of cells is used
+def _at(v:np.ndarray, k:int) -> np.ndarray:
+    "k values of the sorted `v` at evenly spaced quantiles (v itself when k == len(v))."
+    return np.interp((np.arange(k) + 0.5) * len(v) / k - 0.5, np.arange(len(v)), v)
+
+def to_mean(X:np.ndarray, # (n, G) cells: only each gene's order of cells is used (ties: the cells' order)
             mean:np.ndarray, # (G,) the mean to give each gene
-            ref:np.ndarray, # (m, G) reference cells (the control cells), whose values per gene are mapped onto X's order
-            lo=0.0, # Floor per gene (0: expression)
-            hi=None, # Cap per gene (default: ref's maximum plus the gene's rise in mean, max(0, mean - ref mean))
+            ref:np.ndarray, # (m, G) reference cells (the control cells) whose values each gene takes
+            hi=None, # Cap per gene (default: ref's maximum plus the gene's rise in mean, max(0, mean − ref mean))
            ) -> np.ndarray:
-    """(n, G) cells with `mean`, each gene's values ref's distribution at X's ranks, shifted: clip(q + s, lo, hi),
-    ref's zeros spread evenly on [−c, 0) (c: the gene's mean non-zero value) so that they rise one by one."""
-    X, ref, mean = np.asarray(X, np.float64), np.asarray(ref, np.float64), np.asarray(mean, np.float64)
-    (n, G), m = X.shape, len(ref)
-    r = np.argsort(np.argsort(X, axis=0, kind='stable'), axis=0, kind='stable')   # each cell's rank in its gene
-    S, p = np.sort(ref, axis=0), np.clip((r + 0.5) * m / n - 0.5, 0, m - 1)       # p = r when m == n
-    i = np.minimum(np.floor(p).astype(int), m - 1); j = np.minimum(i + 1, m - 1); w = p - i
-    cols = np.arange(G)
-    Q = S[i, cols] * (1 - w) + S[j, cols] * w                                   # non-decreasing in r
-    lo = np.broadcast_to(np.asarray(lo, np.float64), (G,))
-    if hi is None: hi = S[-1] + np.maximum(mean - ref.mean(0), 0)
-    hi = np.broadcast_to(np.asarray(hi, np.float64), (G,))
-    nz, k = Q > 0, (Q == 0).sum(0)
-    c = np.where(nz.any(0), (Q * nz).sum(0) / np.maximum(nz.sum(0), 1), 1.0)
-    spread = (Q == 0) & (Q.min(0) >= 0)                                      # zeros at ranks 0..k-1 of a gene
-    L = np.where(spread, -c * (k - r) / np.maximum(k, 1), Q)
-    return _shift_to_mean(L, mean, lo, hi).astype(np.float32)
+    """(n, G) expression with `mean`: per gene, ref's expressing fraction times mean / ref mean of the cells, the top
+    of X's order, take ref's non-zero values (scaled to the mean), the rest 0; all expressing: shifted up."""
+    X, ref = np.asarray(X, np.float64), np.asarray(ref, np.float64)
+    n, G = X.shape
+    hi = np.broadcast_to(ref.max(0) + np.maximum(np.asarray(mean) - ref.mean(0), 0) if hi is None else hi, (G,))
+    mean = np.clip(np.asarray(mean, np.float64), 0, hi)
+    order, out = np.argsort(X, axis=0, kind='stable'), np.zeros((n, G))
+    for g in range(G):
+        nz, mu = np.sort(ref[ref[:, g] > 0, g]), mean[g]
+        if mu == 0: continue
+        if len(nz) == 0: col = _shift_to_mean(((np.arange(n) + 0.5) / n - 1)[:, None], mu, 0.0, hi[g])[:, 0]  # never expressed
+        else:
+            f = len(nz) / len(ref) * mu / ref[:, g].mean()                        # the expressing fraction, moved
+            k = min(n, int(np.ceil(n * f * (1 - 1e-6))))   # float32 means: 1 − 1e-6
+            col = np.r_[np.zeros(n - k), _at(nz, k)]
+            col = np.minimum(col * mu * n / col.sum(), hi[g]) if f <= 1 else _shift_to_mean(col[:, None], mu, 0.0, hi[g])[:, 0]
+        out[order[:, g], g] = col
+    return out.astype(np.float32)
 
 
 # %% ../nbs/08_model.ipynb #8cbf6833
