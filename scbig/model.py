@@ -340,8 +340,9 @@ def match_mean(X:np.ndarray, # (n, G) sampled source cells
     gene by `to_mean` with the cells themselves as reference (more or fewer expressing cells, never a scale that
     explodes on a tiny sample mean); a gene with negative values (decoded cells) is shifted."""
     X, mean = np.asarray(X, dtype=np.float64), np.asarray(mean, dtype=np.float64)
-    neg = X.min(0) < 0
-    return np.where(neg, X + (mean - X.mean(0)), to_mean(X, mean, X, hi=np.inf)).astype(np.float32)
+    out, ok = X + (mean - X.mean(0)), X.min(0) >= 0
+    out[:, ok] = to_mean(X[:, ok], mean[ok], X[:, ok], hi=np.inf)
+    return out.astype(np.float32)
 
 def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
     "n row positions cycling through a random permutation of n_have: every row used ⌊n/n_have⌋ or ⌈n/n_have⌉ times."
