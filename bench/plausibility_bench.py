@@ -30,7 +30,8 @@ def score(p, data, test) -> dict:
     real = data.delta(test).to_numpy()
     r = [pearson(real[i], X[cond == c].mean(0) - ctrl) for i, c in enumerate(test)]
     return {'negative': (P < 0).mean(), 'max': P.max(), 'real max': R.max(),
-            'median max / real max': np.median(pmax[rmax > 0] / rmax[rmax > 0]), 'genes over real max': (pmax > rmax + 1e-6).mean(),
+            'median max / real max': np.median(pmax[rmax > 0] / rmax[rmax > 0]),
+            'genes over real max': (pmax > rmax + 1e-6).mean(),
             'zeros': zp.mean(), 'real zeros': zr.mean(), 'zero frac |diff|': np.abs(zp - zr).mean(),
             'zero frac r': np.corrcoef(zp, zr)[0, 1], 'distinct cells': len(np.unique(P, axis=0)), 'cells': len(P),
             'r_all': float(np.mean(r))}
@@ -55,11 +56,13 @@ def main():
         for match in (True, False):
             for cells in ((False, True) if has_cells else (False,)):
                 kw = dict(plausible=cells) if has_cells else {}
-                ps = m.predict_variants(test, {g: dict(gain=g) for g in (1.0, 2.0)}, n_cells=a.n_cells, match=match, **kw)
+                ps = m.predict_variants(test, {g: dict(gain=g) for g in (1.0, 2.0)}, n_cells=a.n_cells, match=match,
+                                        **kw)
                 for g, p in ps.items(): rows[(decode, match, cells, g)] = score(p, data, test)
     if has_cells:   # the rule given the real means (control cells in a random order): what exact means would give
         ctrl, rng = data.X_rows(data.control_rows), np.random.default_rng(0)
-        X = np.concatenate([to_mean(rng.random(ctrl.shape), data.X_rows(data.rows(c)).mean(0), ctrl) for c in test] + [ctrl])
+        means = [data.X_rows(data.rows(c)).mean(0) for c in test]
+        X = np.concatenate([to_mean(rng.random(ctrl.shape), mu, ctrl) for mu in means] + [ctrl])
         obs = pd.DataFrame({'condition': [c for c in test for _ in ctrl] + [data.control] * len(ctrl)})
         rows[('real means', '', True, 1.0)] = score(ad.AnnData(X, obs=obs), data, test)
     df = pd.DataFrame(rows).T

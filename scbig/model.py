@@ -350,7 +350,7 @@ def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
 
 # %% ../nbs/08_model.ipynb #c0a1b2d3
 def _shift_to_mean(L:np.ndarray, mean:np.ndarray, lo:np.ndarray, hi:np.ndarray, iters:int=60) -> np.ndarray:
-    "(n, G) clip(L + s, lo, hi), s per gene found by bisection so that each gene's mean is `mean` (brought into [lo, hi])."
+    "(n, G) clip(L + s, lo, hi), s per gene (bisection) so that each gene's mean is `mean` (brought into [lo, hi])."
     mean = np.clip(mean, lo, hi)
     a = np.where(np.isfinite(lo), lo - L.max(0), mean - L.mean(0))    # mean at a <= target (all at lo, or no clip)
     b = np.where(np.isfinite(hi), hi - L.min(0), mean - L.mean(0))    # mean at b >= target
@@ -368,8 +368,8 @@ def to_mean(X:np.ndarray, # (n, G) cells: only each gene's order of cells is use
             ref:np.ndarray, # (m, G) reference cells (the control cells) whose values each gene takes
             hi=None, # Cap per gene (default: ref's maximum plus the gene's rise in mean, max(0, mean − ref mean))
            ) -> np.ndarray:
-    """(n, G) expression with `mean`: per gene, ref's expressing fraction times mean / ref mean of the cells, the top
-    of X's order, take ref's non-zero values (scaled to the mean), the rest 0; all expressing: shifted up."""
+    """(n, G) expression with `mean`: per gene the top k of X's order take ref's non-zero values (scaled to the mean),
+    the rest 0, k/n = ref's expressing fraction x mean / ref mean; past k = n, every cell's value shifted up."""
     X, ref = np.asarray(X, np.float64), np.asarray(ref, np.float64)
     n, G = X.shape
     hi = np.broadcast_to(ref.max(0) + np.maximum(np.asarray(mean) - ref.mean(0), 0) if hi is None else hi, (G,))
@@ -378,12 +378,14 @@ def to_mean(X:np.ndarray, # (n, G) cells: only each gene's order of cells is use
     for g in range(G):
         nz, mu = np.sort(ref[ref[:, g] > 0, g]), mean[g]
         if mu == 0: continue
-        if len(nz) == 0: col = _shift_to_mean(((np.arange(n) + 0.5) / n - 1)[:, None], mu, 0.0, hi[g])[:, 0]  # never expressed
+        if len(nz) == 0:                                                            # never expressed: a ramp, shifted
+            col = _shift_to_mean(((np.arange(n) + 0.5) / n - 1)[:, None], mu, 0.0, hi[g])[:, 0]
         else:
             f = len(nz) / len(ref) * mu / ref[:, g].mean()                        # the expressing fraction, moved
             k = min(n, int(np.ceil(n * f * (1 - 1e-6))))   # float32 means: 1 − 1e-6
             col = np.r_[np.zeros(n - k), _at(nz, k)]
-            col = np.minimum(col * mu * n / col.sum(), hi[g]) if f <= 1 else _shift_to_mean(col[:, None], mu, 0.0, hi[g])[:, 0]
+            if f <= 1: col = np.minimum(col * mu * n / col.sum(), hi[g])         # a factor <= 1 but for rounding
+            else: col = _shift_to_mean(col[:, None], mu, 0.0, hi[g])[:, 0]
         out[order[:, g], g] = col
     return out.astype(np.float32)
 
@@ -807,7 +809,7 @@ def predict(self:SCBIG,
             match:bool=True, # Scale the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
             anchor_weight:float|None=None, # With a linear anchor: the flow's share of each mean change (default: config.anchor_weight; 1: the flow alone)
             gain:float|None=None, # Scale of each predicted mean change (default: the model's `gain`, config.gain or the one fit chose; 1: as predicted)
-            plausible:bool=True, # Make each condition's cells expression with its predicted mean: the source cells' values per gene, in the order of the decoded cells, shifted (`to_mean`); False: the decoded cells
+            plausible:bool=True, # Cells as expression with the predicted mean (`to_mean`); False: the decoded cells
            ) -> ad.AnnData:
     """Predicted cells: an AnnData (conditions x n_cells [+ control], G), `obs['condition']`, provenance in `uns`.
     Each predicted cell is a distinct source cell moved by the ODE, which is deterministic: more cells than source
