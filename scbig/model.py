@@ -806,7 +806,7 @@ def predict(self:SCBIG,
             control_cells=None, # Source cells: an AnnData or (n, G) array over the model's genes (default: the control cells stored with the model)
             seed:int=0, # Seed of the choice of source cells
             with_control:bool=True, # Also return the source control cells, labelled as the control (cell-eval reads c̄̂ from them)
-            match:bool=True, # Scale the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
+            match:bool=True, # Move the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
             anchor_weight:float|None=None, # With a linear anchor: the flow's share of each mean change (default: config.anchor_weight; 1: the flow alone)
             gain:float|None=None, # Scale of each predicted mean change (default: the model's `gain`, config.gain or the one fit chose; 1: as predicted)
             plausible:bool=True, # Cells as expression with the predicted mean (`to_mean`); False: the decoded cells
