@@ -875,7 +875,7 @@ def predict_variants(self:SCBIG,
                 for g in parse_condition(c).genes:
                     if g in col:
                         set_target_level(b, col[g], float(src[:, col[g]].mean()), rule['kind'], self.target_values.get(g, rule['value'])); set_genes.append(g)
-            if plausible: b = to_mean(b, np.maximum(b.mean(0), 0), src)  # expression, the mean kept (see to_mean)
+            if plausible and np.isfinite(b).all(): b = to_mean(b, np.maximum(b.mean(0), 0), src)  # (NaN: raises below)
             blocks.append(b)
         if with_control: blocks.append(src)
         X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
