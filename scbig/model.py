@@ -885,7 +885,7 @@ def predict_variants(self:SCBIG,
                             "retrain the model, or check control_cells")
         p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
         p.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                          'source': source + (', shifted to the control mean' if match else ''), 'cells': 'to_mean' if plausible else 'decoded', 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
+                          'source': source + (', moved to the control mean' if match else ''), 'cells': 'to_mean' if plausible else 'decoded', 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
                           'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
                           'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
         out[name] = p
