@@ -31,8 +31,8 @@ from .store import write_model_dir, read_model_dir
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'prior_embeddings', 'ComposedField', 'odeint',
-           'FieldEnsemble', 'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'AlignCB',
-           'choose_gain', 'gain_scores']
+           'FieldEnsemble', 'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'to_mean',
+           'AlignCB', 'choose_gain', 'gain_scores']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
@@ -336,14 +336,59 @@ def _sample(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
 def match_mean(X:np.ndarray, # (n, G) sampled source cells
                mean:np.ndarray, # (G,) the mean of the population they were drawn from
               ) -> np.ndarray:
-    "(n, G) cells whose mean is `mean`: each gene scaled (shifted where its sample mean is 0), so the sampling error of a finite draw leaves every predicted delta."
-    m = X.mean(0)
-    f = np.divide(mean, m, out=np.ones_like(m, dtype=np.float64), where=m > 0)
-    return np.where(m > 0, X * f, X + (mean - m)).astype(np.float32)
+    """(n, G) cells whose mean is `mean`, so the sampling error of a finite draw leaves every predicted delta: each
+    gene by `to_mean` with the cells themselves as reference (more or fewer expressing cells, never a scale that
+    explodes on a tiny sample mean); a gene with negative values (decoded cells) is shifted."""
+    X, mean = np.asarray(X, dtype=np.float64), np.asarray(mean, dtype=np.float64)
+    out, ok = X + (mean - X.mean(0)), X.min(0) >= 0
+    out[:, ok] = to_mean(X[:, ok], mean[ok], X[:, ok], hi=np.inf)
+    return out.astype(np.float32)
 
 def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
     "n row positions cycling through a random permutation of n_have: every row used ⌊n/n_have⌋ or ⌈n/n_have⌉ times."
     return np.resize(rng.permutation(n_have), n)
+
+# %% ../nbs/08_model.ipynb #c0a1b2d3
+def _shift_to_mean(L:np.ndarray, mean:np.ndarray, lo:np.ndarray, hi:np.ndarray, iters:int=60) -> np.ndarray:
+    "(n, G) clip(L + s, lo, hi), s per gene (bisection) so that each gene's mean is `mean` (brought into [lo, hi])."
+    mean = np.clip(mean, lo, hi)
+    a = np.where(np.isfinite(lo), lo - L.max(0), mean - L.mean(0))    # mean at a <= target (all at lo, or no clip)
+    b = np.where(np.isfinite(hi), hi - L.min(0), mean - L.mean(0))    # mean at b >= target
+    for _ in range(iters):
+        s = (a + b) / 2; up = np.clip(L + s, lo, hi).mean(0) < mean
+        a, b = np.where(up, s, a), np.where(up, b, s)
+    return np.where(mean <= lo, lo, np.where(mean >= hi, hi, np.clip(L + (a + b) / 2, lo, hi)))   # the ends: exact
+
+def _at(v:np.ndarray, k:int) -> np.ndarray:
+    "k values of the sorted `v` at evenly spaced quantiles (v itself when k == len(v))."
+    return np.interp((np.arange(k) + 0.5) * len(v) / k - 0.5, np.arange(len(v)), v)
+
+def to_mean(X:np.ndarray, # (n, G) cells: only each gene's order of cells is used (ties: the cells' order)
+            mean:np.ndarray, # (G,) the mean to give each gene
+            ref:np.ndarray, # (m, G) reference cells (the control cells) whose values each gene takes
+            hi=None, # Cap per gene (default: ref's maximum plus the gene's rise in mean, max(0, mean − ref mean))
+           ) -> np.ndarray:
+    """(n, G) expression with `mean`: per gene the top k of X's order take ref's non-zero values (scaled to the mean),
+    the rest 0, k/n = ref's expressing fraction x mean / ref mean; past k = n, every cell's value shifted up."""
+    X, ref = np.asarray(X, np.float64), np.asarray(ref, np.float64)
+    n, G = X.shape
+    hi = np.broadcast_to(ref.max(0) + np.maximum(np.asarray(mean) - ref.mean(0), 0) if hi is None else hi, (G,))
+    mean = np.clip(np.asarray(mean, np.float64), 0, hi)
+    order, out = np.argsort(X, axis=0, kind='stable'), np.zeros((n, G))
+    for g in range(G):
+        nz, mu = np.sort(ref[ref[:, g] > 0, g]), mean[g]
+        if mu == 0: continue
+        if len(nz) == 0:                                                            # never expressed: a ramp, shifted
+            col = _shift_to_mean(((np.arange(n) + 0.5) / n - 1)[:, None], mu, 0.0, hi[g])[:, 0]
+        else:
+            f = len(nz) / len(ref) * mu / ref[:, g].mean()                        # the expressing fraction, moved
+            k = min(n, int(np.ceil(n * f * (1 - 1e-6))))   # float32 means: 1 − 1e-6
+            col = np.r_[np.zeros(n - k), _at(nz, k)]
+            if f <= 1: col = np.minimum(col * mu * n / col.sum(), hi[g])         # a factor <= 1 but for rounding
+            else: col = _shift_to_mean(col[:, None], mu, 0.0, hi[g])[:, 0]
+        out[order[:, g], g] = col
+    return out.astype(np.float32)
+
 
 # %% ../nbs/08_model.ipynb #8cbf6833
 class AlignCB(Callback):
@@ -761,16 +806,17 @@ def predict(self:SCBIG,
             control_cells=None, # Source cells: an AnnData or (n, G) array over the model's genes (default: the control cells stored with the model)
             seed:int=0, # Seed of the choice of source cells
             with_control:bool=True, # Also return the source control cells, labelled as the control (cell-eval reads c̄̂ from them)
-            match:bool=True, # Scale the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
+            match:bool=True, # Move the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
             anchor_weight:float|None=None, # With a linear anchor: the flow's share of each mean change (default: config.anchor_weight; 1: the flow alone)
             gain:float|None=None, # Scale of each predicted mean change (default: the model's `gain`, config.gain or the one fit chose; 1: as predicted)
+            plausible:bool=True, # Cells as expression with the predicted mean (`to_mean`); False: the decoded cells
            ) -> ad.AnnData:
     """Predicted cells: an AnnData (conditions x n_cells [+ control], G), `obs['condition']`, provenance in `uns`.
     Each predicted cell is a distinct source cell moved by the ODE, which is deterministic: more cells than source
     cells would be copies, so that raises (the default n_cells stops at the source cells); pass more
     `control_cells`, or fit with a larger pool_cells."""
     return self.predict_variants(conditions, {'': dict(anchor_weight=anchor_weight, gain=gain)}, n_cells=n_cells, control_cells=control_cells,
-                                 seed=seed, with_control=with_control, match=match)['']
+                                 seed=seed, with_control=with_control, match=match, plausible=plausible)['']
 
 @patch
 def predict_variants(self:SCBIG,
@@ -781,6 +827,7 @@ def predict_variants(self:SCBIG,
                      seed:int=0, # ...
                      with_control:bool=True, # ...
                      match:bool=True, # ...
+                     plausible:bool=True, # ...
                     ) -> dict:
     "{name: predicted cells} for several anchor weights and gains from one pass of the ODE; each AnnData is the one `predict(..., **variants[name])` returns."
     self._check_fitted()
@@ -828,6 +875,7 @@ def predict_variants(self:SCBIG,
                 for g in parse_condition(c).genes:
                     if g in col:
                         set_target_level(b, col[g], float(src[:, col[g]].mean()), rule['kind'], self.target_values.get(g, rule['value'])); set_genes.append(g)
+            if plausible and np.isfinite(b).all(): b = to_mean(b, np.maximum(b.mean(0), 0), src)  # (NaN: raises below)
             blocks.append(b)
         if with_control: blocks.append(src)
         X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
@@ -837,7 +885,7 @@ def predict_variants(self:SCBIG,
                             "retrain the model, or check control_cells")
         p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
         p.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                          'source': source + (', scaled to the control mean' if match else ''), 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
+                          'source': source + (', moved to the control mean' if match else ''), 'cells': 'to_mean' if plausible else 'decoded', 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
                           'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
                           'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
         out[name] = p
