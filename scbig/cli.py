@@ -298,7 +298,8 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
                 raise TrainingError(e.problem, f"run the same command with --resume to continue from {ck}") from None
             _stage(f'saving the model to {o}')
             m.save(o); s.to_json(o/'split.json')
-            print(f"trained on {len(m.train_conditions)} conditions ({s}) in {time.perf_counter() - t0:.0f} s; saved to {out}")
+            took = time.perf_counter() - t0
+            print(f"trained on {len(m.train_conditions)} conditions ({s}) in {took:.0f} s; saved to {out}")
     _quiet(go)
 
 @call_parse

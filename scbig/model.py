@@ -528,7 +528,7 @@ def fit(self:SCBIG,
     from scbig.baselines import _training_conditions, LinearBaseline
     if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
     c, t_start = self.config, time.perf_counter()
-    if c.user_mode == 'replace' and self.user_table is None: prior_embeddings([], c)   # its one-line error, before any work
+    if c.user_mode == 'replace' and self.user_table is None: prior_embeddings([], c)   # its error, before any work
     set_seed(c.seed)
     train = _training_conditions(data, split, unknown, known=None if self.user_table is None else self.user_table.index)
     val = [v for v in (split.val if isinstance(split, Split) else []) if v != data.control]

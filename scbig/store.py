@@ -158,8 +158,8 @@ def read_model_dir(path, # A folder written by `write_model_dir`
     p, again = Path(path), "save the model again"
     fix = "pass the folder written by model.save(path) (or `scbig train --out`)"
     missing = [f for f in ('config.json', 'tensors.npz') if not (p/f).is_file()]
-    if missing: raise DataNotFoundError(f"no scbig model in {p}: expected config.json and tensors.npz "
-                                        f"({'not a folder' if not p.is_dir() else ', '.join(missing) + ' missing'})", fix)
+    what = 'not a folder' if not p.is_dir() else ', '.join(missing) + ' missing'
+    if missing: raise DataNotFoundError(f"no scbig model in {p}: expected config.json and tensors.npz ({what})", fix)
     try: meta = json.loads((p/'config.json').read_text())
     except (ValueError, UnicodeDecodeError) as e:
         raise DataError(f"{p/'config.json'} is not valid JSON ({e})", again) from None
