@@ -32,6 +32,7 @@ def main():
     ap.add_argument('--only', nargs='*', default=None, help='run only these ablations (names in ABLATIONS) and not scBIG itself, for splitting the work over processes')
     ap.add_argument('--tag', default='', help='suffix of the output folder (OUT/<dataset><tag>)')
     ap.add_argument('--out', default='bench/results')
+    ap.add_argument('--save-predictions', default=None, help='also write every prediction to DIR/<dataset><tag>/ (h5ad, for rescoring)')
     a = ap.parse_args()
     cmd = 'python bench/model_bench.py ' + ' '.join(map(shlex.quote, sys.argv[1:]))
     for name in a.datasets:
@@ -41,7 +42,8 @@ def main():
         if a.only is not None: abl = {k: v for k, v in abl.items() if k in a.only}
         res = run_benchmark(data, default_splits(data, n_folds=a.folds), seeds=a.seeds, preset_name=a.preset, ablations=abl or None, ablation_seeds=a.ablation_seeds, with_main=a.only is None,
                             with_baselines=a.only is None, with_ceiling=a.only is None,
-                            log=lambda m: print(f'[{name}] {m}', flush=True))
+                            log=lambda m: print(f'[{name}] {m}', flush=True),
+                            save_predictions=None if a.save_predictions is None else Path(a.save_predictions)/f'{name}{a.tag}')
         paths = write_report(res, Path(a.out)/f'{name}{a.tag}', command=cmd)
         print(f'\n{name}: {res.info["split"]}, seeds {a.seeds}, preset {a.preset}: {time.perf_counter() - t0:.0f} s; wrote {paths["report.md"].parent}')
         with pd.option_context('display.width', 200, 'display.max_columns', 20): print(res.targets().round(3).to_string(), '\n', flush=True)

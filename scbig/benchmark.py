@@ -143,6 +143,7 @@ def run_benchmark(data:PerturbData, # The dataset
                   log=print, # Progress messages, one line per scBIG fit (None: none)
                   quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
                   unknown:str='raise', # Genes the priors lack: 'raise' or 'drop', scBIG and baselines alike
+                  save_predictions=None, # A folder: every prediction is also written there (fold<f>/<method>__seed<s>.h5ad) for rescoring
                  ) -> BenchmarkResult:
     "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them: a `BenchmarkResult`."
     if not isinstance(data, PerturbData): raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, ...)")
@@ -163,6 +164,9 @@ def run_benchmark(data:PerturbData, # The dataset
     for f, sp in enumerate(splits):
         real = observed(data, sp.test)
         def add(method, seed, pred):
+            if save_predictions is not None:
+                d = Path(save_predictions)/f'fold{f}'; d.mkdir(parents=True, exist_ok=True)
+                pred.write_h5ad(d/f"{method.replace('/', '_')}__seed{seed}.h5ad")
             t = _scores(pred, real, sp, profiles).assign(method=method, seed=seed, fold=f)
             rows.append(t.reset_index())
             if seed == seeds[0]:
