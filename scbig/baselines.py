@@ -194,14 +194,14 @@ class LinearBaseline(Baseline):
     name = 'linear'
     center_p = False                                                     # Ahlmann-Eltze's R script centres Y only
     def __init__(self,
-                 n_pcs:int=10, # K: principal components of the training pseudobulks
+                 n_pcs:int|None=None, # K: principal components of the training pseudobulks (None: 10, fewer if there are fewer training columns)
                  ridge:float=0.1, # λ: ridge penalty on both sides
                  pert_embedding:pd.DataFrame|None=None, # Optional (genes, d) table, index = gene symbols: P for every target
                  missing:str='raise', # A target with no embedding: 'raise' (PriorError) or 'mean' (p = 0: ȳ_ctrl + b)
                  target_rule:bool=False, # As `Baseline`
                 ):
         if missing not in ('raise', 'mean'): raise ConfigError(f"missing={missing!r}", "use 'raise' or 'mean'")
-        if n_pcs < 1 or ridge < 0: raise ConfigError(f"n_pcs={n_pcs}, ridge={ridge}", "use n_pcs >= 1 and ridge >= 0")
+        if (n_pcs is not None and n_pcs < 1) or ridge < 0: raise ConfigError(f"n_pcs={n_pcs}, ridge={ridge}", "use n_pcs >= 1 and ridge >= 0")
         if pert_embedding is not None and (not isinstance(pert_embedding, pd.DataFrame) or pert_embedding.index.duplicated().any()):
             raise ConfigError("pert_embedding must be a DataFrame with one row per gene symbol", "index it by gene symbol, one row each")
         super().__init__(target_rule)
@@ -241,8 +241,10 @@ def _embedding(self:LinearBaseline, data) -> pd.DataFrame:
 @patch
 def _fit(self:LinearBaseline, data):
     X = np.vstack([self.means.values, self.ctrl_mean[None]]).T            # (G, T+1) pseudobulks, control last
-    if self.n_pcs > min(X.shape): raise ConfigError(f"n_pcs={self.n_pcs} but only {X.shape[1]} training columns", f"use n_pcs <= {min(X.shape)}")
-    self.G = _gene_pcs(X, self.n_pcs)                                     # (G, K) gene embedding (PC scores)
+    if self.n_pcs is not None and self.n_pcs > min(X.shape):
+        raise ConfigError(f"n_pcs={self.n_pcs} but only {X.shape[1]} training columns", f"use n_pcs <= {min(X.shape)} or None")
+    self.k_ = self.n_pcs or min(10, *X.shape)                   # K used: 10 unless the columns are fewer (9 conditions)
+    self.G = _gene_pcs(X, self.k_)                                       # (G, K) gene embedding (PC scores)
     self.emb_ = self._embedding(data)
     self.fallbacks, keep = {}, []
     for c in self.train:
@@ -254,7 +256,7 @@ def _fit(self:LinearBaseline, data):
     Y = self.means.loc[keep].values.T - self.ctrl_mean[:, None]          # (G, T') changes
     if not self.center_p:                                                 # the R script: the control a column, p = 0
         P, Y = np.vstack([P, np.zeros((1, d))]), np.c_[Y, np.zeros(len(Y))]
-    if not len(keep) and self.center_p: self.b, self.W = np.zeros(len(Y)), np.zeros((self.n_pcs, d))   # nothing placed
+    if not len(keep) and self.center_p: self.b, self.W = np.zeros(len(Y)), np.zeros((self.k_, d))   # nothing placed
     elif not self.center_p:
         self.b = Y.mean(axis=1)
         self.W = _bilinear_ridge(self.G, Y - self.b[:, None], P, self.ridge)   # P as it is
@@ -273,7 +275,7 @@ class PCARidgeBaseline(LinearBaseline):
     name = 'pca_ridge'
     center_p = True
     def __init__(self,
-                 n_pcs:int=10, # K: principal components of the training pseudobulks
+                 n_pcs:int|None=None, # K: principal components of the training pseudobulks (None: 10, fewer if there are fewer training columns)
                  ridge:float=0.1, # λ: ridge penalty of W (both sides) and of the map from priors to G's rows
                  prior:pd.DataFrame|None=None, # (genes, d) prior table by symbol (None: `gene_embeddings` at fit)
                  target_rule:bool=False, # As `Baseline`
