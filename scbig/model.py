@@ -1,4 +1,4 @@
-"""`SCBIG`: programs from priors (GRC), a program-token autoencoder (GCAE), a conditional flow from control to perturbed cells, alignment losses; `fit`, `predict`, `save`/`load` with AnnData in and out
+"""`SCBIG`: GRC programs, a program-token autoencoder, a conditional flow and alignment losses; `fit`
 
 Docs: https://scbig-dev.github.io/scbig/model.html.md"""
 
@@ -31,7 +31,7 @@ from .calibrate import (target_rule, target_values, set_target_level, match_mean
                              gain_scores, _balanced)
 
 # %% auto #0
-__all__ = ['REMOVED', 'PRESETS', 'PRESET_WALL_TIME', 'SCBIGConfig', 'without_removed', 'preset', 'prior_embeddings', 'SCBIG']
+__all__ = ['REMOVED', 'PRESETS', 'PRESET_WALL_TIME', 'SCBIGConfig', 'preset', 'prior_embeddings', 'SCBIG']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 def _cpu_gcae(): return GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)   # the paper's: 256, 3, 8, 0.1
@@ -52,9 +52,9 @@ class SCBIGConfig:
     flow:FlowConfig=field(default_factory=_cpu_flow) # The flow (latent_dim: gcae's; generic_dropout 0.1: a regulariser)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
-    unseen:str='prior' # Genes never perturbed in training: 'prior' (as released), 'generic' or 'auto' (the better on val)
+    unseen:str='prior' # Genes never perturbed in training: 'prior' (as released), 'generic' or 'auto' (val picks)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B − v_control) or 'pool' (one set-pooled condition, as released)
-    target_effect:bool=True # Set each measured target's own transcript by `target_rule` (>= 3 measured training targets)
+    target_effect:bool=True # Set each measured target's own transcript by `target_rule` (>= 3 measured targets)
     anchor:str|None='linear' # Anchor each predicted mean change to the linear model ('linear', fitted in `fit`) or None
     anchor_weight:float=0.5 # With an anchor: the flow's share w of the mean change, w·δ_flow + (1 − w)·δ_linear
     gain:float|str='auto' # Scale of every predicted mean change: a number > 0, or 'auto' (`choose_gain` on val)
@@ -105,7 +105,7 @@ class SCBIGConfig:
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d:dict) -> 'SCBIGConfig':
-        d = without_removed(d)
+        d = _without_removed(d)
         known = {f.name for f in fields(cls)}
         bad = sorted(set(d) - known)
         if bad: raise ConfigError(f"unknown SCBIGConfig settings {bad}", f"use some of {sorted(known)}")
@@ -113,17 +113,17 @@ class SCBIGConfig:
 
 REMOVED = {'n_flows': 1, 'tau': None, 'tau_grid': [0.03, 0.1, 0.3, 1.0, 10.0]} # Removed settings, their old defaults
 
-def without_removed(d:dict) -> dict:
+def _without_removed(d:dict) -> dict:
     "`d` without the removed settings at their old defaults (old saved models, fit.json); any other value raises."
     d = dict(d)
     for k in [k for k in REMOVED if k in d]:
         v = d.pop(k)
         if (list(v) if isinstance(v, (list, tuple)) else v) != REMOVED[k]:
-            raise ConfigError(f"setting {k}={v!r} was removed from scBIG (it did not help: benchmark page, "
+            raise ConfigError(f"setting {k}={v!r} was removed from scBIG (it did not help: model page, "
                               "'Settings removed')", f"drop {k!r} (the model then uses one flow and unseen='prior')"
                               if k == 'n_flows' else f"drop {k!r} and use unseen='prior', 'generic' or 'auto'")
     if d.get('unseen') in ('kernel', 'mixture'):
-        raise ConfigError(f"unseen={d['unseen']!r} was removed from scBIG (it did not help: benchmark page, "
+        raise ConfigError(f"unseen={d['unseen']!r} was removed from scBIG (it did not help: model page, "
                           "'Settings removed')", "use unseen='prior', 'generic' or 'auto'")
     return d
 
@@ -264,7 +264,7 @@ def _claim_out_dir(out:Path, rec:dict, resume:bool):
         if not path.is_file(): raise ConfigError(f"out_dir {out} holds checkpoints but no fit.json (whose are they?)",
                                                  "start over in a new (or emptied) out_dir")
         old = json.loads(path.read_text())
-        old['settings'] = without_removed(old.get('settings', {}))      # a fit.json from before settings were removed
+        old['settings'] = _without_removed(old.get('settings', {}))      # a fit.json from before settings were removed
         diff = [f"{part} {k!r}" for part in ('settings', 'data', 'split')
                 for k in sorted(set(old.get(part, {})) | set(rec[part]))
                 if old.get(part, {}).get(k) != rec[part].get(k)]
@@ -307,7 +307,8 @@ def fit(self:SCBIG,
         if self.no_prior: warnings.warn(f"{len(self.no_prior)} of {len(self.genes)} measured genes have no prior; GRC "
                                         "places them by STRING and capacity, their tokens' prior mean leaves them "
                                         f"out: {self.no_prior[:20]}", PriorWarning)
-        if c.programs == 'random': labels = random_programs(len(self.genes), c.n_programs, np.random.default_rng(c.grc_seed))
+        if c.programs == 'random':
+            labels = random_programs(len(self.genes), c.n_programs, np.random.default_rng(c.grc_seed))
         else:
             deltas = data.delta(train) if c.programs == 'grc_data' else None
             labels = GRC(c.n_programs, seed=c.grc_seed, missing='place').fit(
@@ -326,7 +327,8 @@ def fit(self:SCBIG,
     rng = np.random.default_rng([c.seed, 0])
     rows = np.concatenate([data.control_rows] + [data.rows(t) for t in train])
     if len(rows) > c.ae_max_cells: rows = rng.choice(rows, c.ae_max_cells, replace=False)
-    vrows = np.concatenate([data.rows(v) for v in val]) if val else rng.choice(rows, max(1, len(rows) // 10), replace=False)
+    vrows = (np.concatenate([data.rows(v) for v in val]) if val
+             else rng.choice(rows, max(1, len(rows) // 10), replace=False))
     if not val: rows = np.setdiff1d(rows, vrows)
     vrows = vrows if len(vrows) <= 2000 else rng.choice(vrows, 2000, replace=False)
     set_seed(c.seed)
@@ -349,7 +351,7 @@ def fit(self:SCBIG,
     Z = {t: _rows_latents(self.gcae, f.X_of(t)) for t in train}
     self.ctrl_mean = f.X0.mean(0)
     self.pool = f.X0[np.sort(rng.choice(len(f.X0), min(c.pool_cells, len(f.X0)), replace=False))]
-    self.target_rule, self.target_values = None, {}              # the direct effect on a measured target's own transcript
+    self.target_rule, self.target_values = None, {}              # the direct effect on a target's own transcript
     if c.target_effect:
         col = {g: j for j, g in enumerate(self.genes)}
         obs = [(g, float(self.ctrl_mean[col[g]]), float(f.X_of(t)[:, col[g]].mean())) for t in train
@@ -377,10 +379,12 @@ def fit(self:SCBIG,
     if val:
         vi = np.random.default_rng([c.seed, 3]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
         real_d = data.delta(val).values
-        xv = match_mean(f.X0[vi], self.ctrl_mean); zv = _rows_latents(self.gcae, xv)    # val source cells, at the control mean
+        xv = match_mean(f.X0[vi], self.ctrl_mean)            # val source cells, at the control mean
+        zv = _rows_latents(self.gcae, xv)
         def val_score(model):                                   # mean Pearson delta over the val conditions
             pred = np.stack([self._move(xv, zv, v, model).mean(0) for v in val]) - self.ctrl_mean
-            return float(np.nanmean([np.corrcoef(p, r)[0, 1] if np.ptp(p) > 0 else np.nan for p, r in zip(pred, real_d)]))
+            r = [np.corrcoef(p, q)[0, 1] if np.ptp(p) > 0 else np.nan for p, q in zip(pred, real_d)]
+            return float(np.nanmean(r))
         def modes_scores(model):                                # unseen='auto': both ways, the same weights
             out = {}
             for mode in ('prior', 'generic'): model.unseen = mode; out[mode] = val_score(model)
@@ -428,5 +432,5 @@ def unseen_mode(self:SCBIG) -> str:
     "How genes never perturbed in training are predicted: config.unseen, or 'auto: prior' / 'auto: generic'."
     return f'auto: {self.field.unseen}' if self.config.unseen == 'auto' else self.config.unseen
 
-# %% ../nbs/08_model.ipynb #22304460
+# %% ../nbs/08_model.ipynb #ad1249eb
 from . import predict as _predict   # SCBIG.predict, .save, .load ... : the cells below, exported to scbig/predict.py
