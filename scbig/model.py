@@ -120,7 +120,7 @@ def _without_removed(d:dict) -> dict:
         v = d.pop(k)
         if (list(v) if isinstance(v, (list, tuple)) else v) != REMOVED[k]:
             raise ConfigError(f"setting {k}={v!r} was removed from scBIG (it did not help: model page, "
-                              "'Settings removed')", f"drop {k!r} (the model then uses one flow and unseen='prior')"
+                              "'Settings removed')", f"drop {k!r} (a model trains one flow)"
                               if k == 'n_flows' else f"drop {k!r} and use unseen='prior', 'generic' or 'auto'")
     if d.get('unseen') in ('kernel', 'mixture'):
         raise ConfigError(f"unseen={d['unseen']!r} was removed from scBIG (it did not help: model page, "
@@ -155,7 +155,7 @@ def preset(name:str='cpu', # One of PRESETS
 def _merged(cfg:SCBIGConfig, *changes:dict) -> SCBIGConfig:
     "`cfg` with each dict of `changes` applied in turn (a nested setting given as a dict: only the fields it names)."
     d = cfg.to_dict()
-    for src in changes:
+    for src in map(_without_removed, changes):   # a removed setting: its own error
         for k, v in src.items():
             if k not in d: raise ConfigError(f"unknown setting {k!r}", f"use some of {sorted(d)}")
             if isinstance(d[k], dict) and isinstance(v, dict): d[k] = {**d[k], **v}
