@@ -1,5 +1,9 @@
 """Genes never perturbed in training: scBIG's three ways of predicting them, chosen on VAL conditions only.
 
+'kernel' and 'mixture' were removed from scbig after this run (they scored lower: the model page, 'Settings
+removed'); the script runs with scbig at commit 60ebfd0 or earlier (git checkout 60ebfd0 -- scbig), and stops
+with that error line on later versions.
+
 Usage: python bench/unseen_bench.py [--folds 0 1 2 3 4] [--seed 0] [--out bench/results/unseen_bench.csv]
 
 For each fold of the Norman subset's k-fold split: one scBIG fit (cpu preset), then the val and the test

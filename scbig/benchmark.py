@@ -33,12 +33,12 @@ __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'MODEL_COLOUR', 'CEI
 # %% ../nbs/12_benchmark.ipynb #d0024148
 METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'], 'cell_eval': ['pearson_delta', 'mse', 'discrimination_score_l1', 'overlap_at_N']}
 TARGETS = ['scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1'] # The issue's targets: higher is better for each
-ABLATIONS = {'random programs (no GRC)': dict(programs='random'), 'no prior embedding in tokens': dict(gcae=dict(use_prior=False)),
+ABLATIONS = {'random programs (no GRC)': dict(programs='random'),
+             'no prior embedding in tokens': dict(gcae=dict(use_prior=False)),
              'no alignment losses': dict(align=dict(lambda_corr=0.0, lambda_ot=0.0)),
-             'no target-transcript rule': dict(target_effect=False)} # The issue's ablations, and scbig's rule for a measured target's own transcript (a no-op where fewer than 3 training targets are measured, as in the Norman subset)
+             'no target-transcript rule': dict(target_effect=False)} # The issue's ablations, and the target rule's
 DEPARTURES = {'pooled pairs (released)': dict(compose='pool'), 'direct decoding (released)': dict(decode='direct'),
-              'no generic dropout (released)': dict(flow=dict(generic_dropout=0.0)),
-              'unseen genes by kernel regression': dict(unseen='kernel'), 'unseen genes by field mixture': dict(unseen='mixture')} # scbig's departures from the released code undone one at a time, and the two other options for unseen genes
+              'no generic dropout (released)': dict(flow=dict(generic_dropout=0.0))} # scbig's departures, undone
 
 def default_splits(data:PerturbData, # The dataset
                    kind:str|None=None, # Split kind (default: 'kfold' over conditions if the data has pairs, else 'unseen_single')

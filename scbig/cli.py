@@ -146,7 +146,7 @@ def _convert(key:str, text:str, typ:str):
         raise ConfigError(f"--set {key}={text}: {text!r} is not of type {typ}",
                           f"give {key} a value of type {typ}") from None
 
-def parse_sets(sets, # 'key=value' strings, e.g. ['gcae.dropout=0.1', 'flow.sigma=0.5', 'tau_grid=0.1,1']
+def parse_sets(sets, # 'key=value' strings, e.g. ['gcae.dropout=0.1', 'flow.sigma=0.5', 'gain_grid=1,1.5']
               ) -> dict:
     "Overrides of `SCBIG`/`preset` from `--set` strings: nested keys as dicts, values converted to each field's type."
     out, keys = {}, setting_keys()

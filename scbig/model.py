@@ -1,4 +1,4 @@
-"""`SCBIG`: programs from priors (GRC), a program-token autoencoder (GCAE), a conditional flow from control to perturbed cells, alignment losses; `fit`, `predict`, `save`/`load` with AnnData in and out
+"""`SCBIG`: GRC programs, a program-token autoencoder, a conditional flow and alignment losses; `fit`
 
 Docs: https://scbig-dev.github.io/scbig/model.html.md"""
 
@@ -6,9 +6,8 @@ Docs: https://scbig-dev.github.io/scbig/model.html.md"""
 
 # %% ../nbs/08_model.ipynb #b3785583
 from __future__ import annotations
-import hashlib, json, math, time, warnings
+import hashlib, json, time, warnings
 from dataclasses import dataclass, field, asdict, fields, replace
-from functools import partial
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -18,49 +17,49 @@ from torch import nn
 import scbig
 from fastcore.basics import patch
 from .core import *
-from .data import PerturbData, Split, ConditionSampler
+from .data import PerturbData, Split
 from .priors import gene_embeddings, string_adjacency, PriorWarning, GeneEmbeddings, as_embedding_table
-from .priors import gene_embeddings, string_adjacency, PriorWarning
 from .validate import check_known_genes, check_count, check_control_cells
 from .grc import GRC, random_programs
 from .gcae import GCAE, GCAEConfig, fit_gcae
-from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
-from .align import AlignConfig, alignment_loss, pathway_matrix
-from .train import Learner, TrainConfig, Callback, TrainingError, save_checkpoint, load_checkpoint
+from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate
+from .align import AlignConfig, pathway_matrix
+from .train import Learner, TrainConfig, TrainingError
 from .store import write_model_dir, read_model_dir
+from .field import ComposedField, odeint, AlignCB, _decode, _sample
+from .calibrate import (target_rule, target_values, set_target_level, match_mean, to_mean, choose_gain,
+                             gain_scores, _balanced)
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'prior_embeddings', 'ComposedField', 'odeint',
-           'FieldEnsemble', 'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'to_mean',
-           'AlignCB', 'choose_gain', 'gain_scores']
+__all__ = ['REMOVED', 'PRESETS', 'PRESET_WALL_TIME', 'SCBIGConfig', 'preset', 'prior_embeddings', 'SCBIG']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
+def _cpu_gcae(): return GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)   # the paper's: 256, 3, 8, 0.1
+def _cpu_flow(): return FlowConfig(cond_dropout=0.0, generic_dropout=0.1)
+
 @dataclass
 class SCBIGConfig:
     """Every setting of an scBIG model: programs, encoder, flow, alignment and the two training stages.
     Progress bars (priors, GRC, each training stage, prediction) follow `quiet`: None shows them in a terminal
     or Jupyter, not in logs or CI; True or False force them off or on; $SCBIG_PROGRESS=0 turns them all off."""
     n_programs:int=32 # K, GRC programs (tokens of the encoder)
-    programs:str='grc' # 'grc' (GRC on priors + STRING), 'grc_data' (+ the training deltas' co-variation), 'random' (ablation)
+    programs:str='grc' # 'grc' (GRC on priors + STRING), 'grc_data' (+ the training deltas' co-variation), 'random'
     grc_seed:int=42 # Seed of GRC's k-means start (the official 42)
     prior_dim:int=128 # Width of the prior gene embeddings (GO + STRING)
     prior_seed:int=0 # Seed of the priors' randomized SVDs: one prior table for every model seed and the baselines
     user_mode:str='join' # A user table (SCBIG(gene_embeddings=...)): 'join' (beside GO, STRING) or 'replace' (alone)
-    gcae:GCAEConfig=field(default_factory=lambda: GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)) # The autoencoder (CPU-sized; the paper's: d_model=256, n_layers=3, n_heads=8, dropout 0.1; dropout 0 here: see 'The autoencoder's settings' above)
-    flow:FlowConfig=field(default_factory=lambda: FlowConfig(cond_dropout=0.0, generic_dropout=0.1)) # The flow (latent_dim is set to gcae.latent; generic_dropout 0.1: a regulariser of the condition encoder, see 'Unseen genes' above)
+    gcae:GCAEConfig=field(default_factory=_cpu_gcae) # The autoencoder (d_model 32, 1 layer, 4 heads, dropout 0)
+    flow:FlowConfig=field(default_factory=_cpu_flow) # The flow (latent_dim: gcae's; generic_dropout 0.1: a regulariser)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
-    unseen:str='prior' # Genes never perturbed in training: 'prior' (the condition encoder on the prior alone, as released; the default), 'generic' (the average-perturbation vector taught by flow.generic_dropout), 'auto' (whichever of the two scores higher on the val conditions after training; 'prior' without val conditions), 'mixture' (prior-similarity-weighted mean of the seen genes' velocity fields) or 'kernel' (... of their condition vectors)
-    tau:float|None=None # Temperature of that kernel (softmax over cosine similarities); None: chosen after training by leave-one-gene-out over the training singles, among `tau_grid`
-    tau_grid:tuple=(0.03, 0.1, 0.3, 1.0, 10.0) # Temperatures tried when tau is None (10: about the plain mean of the seen genes' vectors)
-    compose:str='additive' # Pairs: 'additive' (v_A + v_B - v_control, the field of each gene learned from singles and pairs) or 'pool' (one set-pooled condition, as released)
-    n_flows:int=1 # Flows trained on the one autoencoder, each from its own seed; predictions follow their mean velocity (a seed ensemble; measured on val and not adopted: see 'A seed ensemble of flows' above)
-    target_effect:bool=True # Set each measured target's own transcript by `target_rule` at prediction (when the training singles measure at least 3 targets; else nothing changes)
-    anchor:str|None='linear' # Anchor each condition's predicted mean change to a linear model: 'linear' (Ahlmann-Eltze's, fitted in `fit` on the same training conditions with the prior gene embeddings as its perturbation embedding; the default, chosen on val) or None (the flow alone, as released); see 'Anchoring to the linear model' above
-    anchor_weight:float=0.5 # With an anchor: the flow's share w of the predicted mean change, w·δ_flow + (1 − w)·δ_linear (the cells keep the flow's spread around that mean: `match_mean`)
-    gain:float|str='auto' # Scale of every predicted mean change (after the anchor, before the floor at zero and the target rule): a number > 0, or 'auto': among the gains of `gain_grid` whose val mean squared error is no higher than at gain 1, the one whose val changes rank best by L1 distance among the real changes (`choose_gain`; 1 without val conditions); see 'The scale of predicted changes' below
-    gain_grid:tuple=(1.0, 1.25, 1.5, 2.0) # Gains scored by fit on the val conditions (`gain_scores`, whatever `gain` is); must hold 1
-    decode:str='residual' # Predicted cells: 'residual' x0 + D(z1) - D(z0) (keeps each control cell's own detail) or 'direct' D(z1)
+    unseen:str='prior' # Genes never perturbed in training: 'prior' (as released), 'generic' or 'auto' (val picks)
+    compose:str='additive' # Pairs: 'additive' (v_A + v_B − v_control) or 'pool' (one set-pooled condition, as released)
+    target_effect:bool=True # Set each measured target's own transcript by `target_rule` (>= 3 measured targets)
+    anchor:str|None='linear' # Anchor each predicted mean change to the linear model ('linear', fitted in `fit`) or None
+    anchor_weight:float=0.5 # With an anchor: the flow's share w of the mean change, w·δ_flow + (1 − w)·δ_linear
+    gain:float|str='auto' # Scale of every predicted mean change: a number > 0, or 'auto' (`choose_gain` on val)
+    gain_grid:tuple=(1.0, 1.25, 1.5, 2.0) # Gains scored by fit on the val conditions (`gain_scores`); must hold 1
+    decode:str='residual' # Predicted cells: 'residual' x0 + D(z1) − D(z0) or 'direct' D(z1) (as released)
     ae_steps:int=1500 # Autoencoder pretraining steps
     ae_lr:float=2e-3 # ... learning rate (4e-3 stalls for some seeds: bench/ae_bench.py)
     ae_batch:int=128 # ... cells per step (paper: 256)
@@ -69,7 +68,7 @@ class SCBIGConfig:
     flow_lr:float=1e-3 # ... learning rate
     batch_size:int=256 # Target (and source) cells per flow step
     n_conditions:int=4 # Conditions per flow step
-    control_frac:float=0.1 # Share of flow steps whose targets are control cells (teaches v_control, used by compose='additive')
+    control_frac:float=0.1 # Share of flow steps whose targets are control cells (teaches v_control)
     val_every:int=200 # Validate (val conditions' Pearson delta) every N flow steps; the best is kept
     val_cells:int=200 # Control cells moved per val condition
     n_cells:int=500 # Predicted cells per condition by default (released: <= 500; method page, 'Prediction')
@@ -79,26 +78,54 @@ class SCBIGConfig:
     quiet:bool|None=None # Progress bars: None auto (terminal or Jupyter only), True off, False on
 
     def __post_init__(self):
-        if isinstance(self.gcae, dict): self.gcae = GCAEConfig(**self.gcae)
-        if isinstance(self.flow, dict): self.flow = FlowConfig(**self.flow)
-        if isinstance(self.align, dict): self.align = AlignConfig(**self.align)
-        self.tau_grid = tuple(float(t) for t in self.tau_grid)                    # a JSON list back to a tuple
-        self.gain_grid = tuple(sorted(float(g) for g in self.gain_grid))
+        for k, cls in (('gcae', GCAEConfig), ('flow', FlowConfig), ('align', AlignConfig)):
+            if isinstance(getattr(self, k), dict): setattr(self, k, cls(**getattr(self, k)))
+        self.gain_grid = tuple(sorted(float(g) for g in self.gain_grid))   # a JSON list back to a tuple
+        g, steps = self.gain, (self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions,
+                               self.val_every, self.n_cells, self.pool_cells)
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
-                  (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"), (self.unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto'), "unseen in ('mixture', 'kernel', 'prior', 'generic', 'auto')"), (self.unseen not in ('generic', 'auto') or self.flow.generic_dropout > 0, "flow=dict(generic_dropout > 0) for unseen='generic' or 'auto' (it trains the generic vector)"), (self.tau is None or self.tau > 0, 'tau > 0 or None'), (len(self.tau_grid) > 0 and min(self.tau_grid) > 0, 'tau_grid of positive temperatures'), (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
+                  (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"),
+                  (self.unseen in ('prior', 'generic', 'auto'), "unseen in ('prior', 'generic', 'auto')"),
+                  (self.unseen == 'prior' or self.flow.generic_dropout > 0,
+                   "flow=dict(generic_dropout > 0) for unseen='generic' or 'auto' (it trains the generic vector)"),
+                  (getattr(self.flow, 'prior_map', 'mlp') == 'mlp', "flow prior_map 'mlp' (SCBIG has no ridge map)"),
+                  (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.user_mode in ('join', 'replace'), "user_mode in ('join', 'replace')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
-                  (self.n_flows >= 1, 'n_flows >= 1'), (self.anchor in (None, 'linear'), "anchor in (None, 'linear')"), (0 <= self.anchor_weight <= 1, '0 <= anchor_weight <= 1'), (self.gain == 'auto' or (isinstance(self.gain, (int, float)) and not isinstance(self.gain, bool) and self.gain > 0), "gain > 0 or 'auto'"), (1.0 in self.gain_grid and min(self.gain_grid) > 0, 'gain_grid of positive gains, 1 among them'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
+                  (self.anchor in (None, 'linear'), "anchor in (None, 'linear')"),
+                  (0 <= self.anchor_weight <= 1, '0 <= anchor_weight <= 1'),
+                  (g == 'auto' or (isinstance(g, (int, float)) and not isinstance(g, bool) and g > 0),
+                   "gain > 0 or 'auto'"),
+                  (1.0 in self.gain_grid and min(self.gain_grid) > 0, 'gain_grid of positive gains, 1 among them'),
+                  (min(steps) >= 1, 'steps, batches and cell counts >= 1')]
         bad = [m for ok, m in checks if not ok]
-        if bad: raise ConfigError(f"SCBIGConfig settings out of range: need {bad}", "fix those settings (see SCBIGConfig's documentation)")
+        if bad: raise ConfigError(f"SCBIGConfig settings out of range: need {bad}",
+                                  "fix those settings (see SCBIGConfig's documentation)")
 
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d:dict) -> 'SCBIGConfig':
+        d = _without_removed(d)
         known = {f.name for f in fields(cls)}
         bad = sorted(set(d) - known)
         if bad: raise ConfigError(f"unknown SCBIGConfig settings {bad}", f"use some of {sorted(known)}")
         return cls(**d)
+
+REMOVED = {'n_flows': 1, 'tau': None, 'tau_grid': [0.03, 0.1, 0.3, 1.0, 10.0]} # Removed settings, their old defaults
+
+def _without_removed(d:dict) -> dict:
+    "`d` without the removed settings at their old defaults (old saved models, fit.json); any other value raises."
+    d = dict(d)
+    for k in [k for k in REMOVED if k in d]:
+        v = d.pop(k)
+        if (list(v) if isinstance(v, (list, tuple)) else v) != REMOVED[k]:
+            raise ConfigError(f"setting {k}={v!r} was removed from scBIG (it did not help: model page, "
+                              "'Settings removed')", f"drop {k!r} (a model trains one flow)"
+                              if k == 'n_flows' else f"drop {k!r} and use unseen='prior', 'generic' or 'auto'")
+    if d.get('unseen') in ('kernel', 'mixture'):
+        raise ConfigError(f"unseen={d['unseen']!r} was removed from scBIG (it did not help: model page, "
+                          "'Settings removed')", "use unseen='prior', 'generic' or 'auto'")
+    return d
 
 # %% ../nbs/08_model.ipynb #c26506f6
 PRESETS = {
@@ -128,7 +155,7 @@ def preset(name:str='cpu', # One of PRESETS
 def _merged(cfg:SCBIGConfig, *changes:dict) -> SCBIGConfig:
     "`cfg` with each dict of `changes` applied in turn (a nested setting given as a dict: only the fields it names)."
     d = cfg.to_dict()
-    for src in changes:
+    for src in map(_without_removed, changes):   # a removed setting: its own error
         for k, v in src.items():
             if k not in d: raise ConfigError(f"unknown setting {k!r}", f"use some of {sorted(d)}")
             if isinstance(d[k], dict) and isinstance(v, dict): d[k] = {**d[k], **v}
@@ -150,161 +177,12 @@ def prior_embeddings(genes, # Gene names, e.g. `data.perturbed_genes`
     return gene_embeddings(genes, dim=c.prior_dim, user=user, user_mode=c.user_mode, seed=c.prior_seed, quiet=c.quiet)
 
 
-# %% ../nbs/08_model.ipynb #c75406cb
-class ComposedField(nn.Module):
-    "The velocity of a condition: genes' condition vectors (unseen genes by kernel regression on the seen ones), pairs composed additively or pooled."
-    def __init__(self,
-                 field:VelocityField, # The velocity field, with its ConditionEncoder
-                 compose:str='additive', # 'additive' (v_A + v_B − v_control) or 'pool' (one set-pooled condition vector, as released)
-                 train_genes=(), # Genes perturbed in training
-                 unseen:str='prior', # A gene not perturbed in training: 'generic' (the learned average-perturbation vector; needs generic_dropout > 0), 'mixture' (similarity-weighted mean of the seen genes' *velocities*), 'kernel' (... of their condition vectors) or 'prior' (the encoder on its prior alone)
-                 tau:float|None=0.1, # Temperature of the kernel's softmax over cosine similarities of prior embeddings (None: 0.1 until `SCBIG.fit` chooses one)
-                ):
-        super().__init__()
-        self.field, self.compose, self.unseen = field, compose, unseen
-        self.register_buffer('tau', torch.tensor(0.1 if tau is None else float(tau)))   # a buffer: a temperature chosen in fit is saved with the weights
-        self.train_genes = sorted(set(train_genes))
-        if field.cfg.generic_dropout: self.c_generic = nn.Parameter(torch.zeros(field.cfg.cond_dim))   # 'a gene, whichever': the average perturbation (see `FlowConfig.generic_dropout`)
-        self.c_control = nn.Parameter(torch.zeros(field.cfg.cond_dim))   # the control's own condition vector (a zero vector is the average perturbation, taught by condition dropout)
-
-    def gene_vectors(self, genes:list) -> torch.Tensor:
-        "(n, C) condition vector of each gene (in training, with the residual dropout of `FlowConfig.resid_dropout` and the generic dropout of `FlowConfig.generic_dropout`)."
-        v, gen = self._gene_vectors(genes), getattr(self, 'c_generic', None)
-        if gen is None or not len(genes): return v
-        if self.training: swap = torch.rand(len(genes), 1, device=v.device) < self.field.cfg.generic_dropout    # one draw per gene and step
-        elif self.unseen == 'generic': seen = set(self.train_genes); swap = torch.tensor([[g not in seen] for g in genes], device=v.device)
-        else: return v
-        return torch.where(swap, gen.expand_as(v), v)
-
-    def _gene_vectors(self, genes:list) -> torch.Tensor:
-        enc = self.field.encoder
-        seen = set(self.train_genes)
-        if self.unseen != 'kernel' or all(g in seen for g in genes) or not self.train_genes:
-            return enc.mlp(enc.inputs([enc.index[g] for g in genes])) + enc.residual(torch.tensor([enc.seen.get(g, 0) for g in genes], device=enc.table.device))
-        tr = self.gene_vectors(self.train_genes)                                            # (T, C)
-        out = []
-        for g in genes:
-            if g in seen: out.append(tr[self.train_genes.index(g)])
-            else: out.append(self.weights([g])[0] @ tr)
-        return torch.stack(out)
-
-    def cond(self, sets:list) -> torch.Tensor:
-        "(B, C) condition vectors of gene tuples (pooled over a pair's genes); the control's is `c_control`."
-        enc, C = self.field.encoder, self.field.cfg.cond_dim
-        missing = sorted({g for s in sets for g in s if g not in enc.index})
-        if missing: raise PriorError(f"{len(missing)} genes have no prior embedding: {missing}", "fit with SCBIG(gene_embeddings=...) a table that has them, or leave those conditions out")
-        uniq = sorted({g for s in sets for g in s})
-        gv = self.gene_vectors(uniq) if uniq else self.c_control.new_zeros(0, C)
-        pos = {g: k for k, g in enumerate(uniq)}
-        rows = []
-        for s in sets:
-            if not s: rows.append(self.c_control)
-            else:
-                v = torch.stack([gv[pos[g]] for g in s])
-                rows.append(v.mean(0) if enc.cfg.pool == 'mean' else v.sum(0))
-        c = torch.stack(rows)
-        if self.training and enc.cfg.cond_dropout:
-            keep = torch.rand(len(c), 1, device=c.device) >= enc.cfg.cond_dropout
-            ctrl = torch.tensor([[len(s) == 0] for s in sets], device=c.device)
-            c = torch.where(keep | ctrl, c, torch.zeros_like(c))
-        return c
-
-    def similarity(self, genes:list) -> torch.Tensor:
-        "(n, T) cosine similarity of each gene's prior embedding with the seen genes'."
-        enc = self.field.encoder
-        E = torch.nn.functional.normalize(enc.table, dim=1)
-        return E[[enc.index[g] for g in genes]] @ E[[enc.index[g] for g in self.train_genes]].T
-
-    def weights(self, genes:list) -> torch.Tensor:
-        "(n, T) kernel weights of each gene over the seen genes: softmax of prior cosine similarities / τ."
-        return torch.softmax(self.similarity(genes) / float(self.tau), 1)
-
-    def mixture(self, x:torch.Tensor, t:torch.Tensor, W:torch.Tensor) -> torch.Tensor:
-        "(B, Z) velocity Σ_h W[b, h] v(x_b, t_b, c_h): a weighted mean of the seen genes' fields ((B, T) weights)."
-        T = len(self.train_genes)
-        cv = self.gene_vectors(self.train_genes)                                            # (T, C)
-        v = self.field(x.repeat_interleave(T, 0), t.repeat_interleave(T, 0), cv.repeat(len(x), 1)).view(len(x), T, -1)
-        return (W[..., None] * v).sum(1)
-
-    def _singles(self, x:torch.Tensor, t:torch.Tensor, sets:list) -> torch.Tensor:
-        "(B, Z) velocity of gene sets of at most one gene (or pooled sets); unseen single genes by the field mixture if unseen='mixture'."
-        seen = set(self.train_genes)
-        un = [i for i, s in enumerate(sets) if self.unseen == 'mixture' and len(s) == 1 and s[0] not in seen and self.train_genes]
-        if not un: return self.field(x, t, self.cond(sets))
-        v = self.field(x, t, self.cond([() if i in un else s for i, s in enumerate(sets)]))
-        ui = torch.tensor(un, device=x.device)
-        return v.index_copy(0, ui, self.mixture(x[ui], t[ui], self.weights([sets[i][0] for i in un])))
-
-    def forward(self, x:torch.Tensor, t:torch.Tensor, cond) -> torch.Tensor:
-        t = t.expand(len(x)) if t.dim() == 0 else t
-        sets = [c if isinstance(c, tuple) else parse_condition(c).genes for c in cond]
-        if self.compose == 'pool' or all(len(s) < 2 for s in sets): return self._singles(x, t, sets)
-        v = self._singles(x, t, [s[:1] for s in sets])
-        pr = torch.tensor([len(s) == 2 for s in sets], device=x.device)
-        if pr.any():
-            ip = torch.nonzero(pr).squeeze(1)
-            xp, tp = x[ip], t[ip]
-            v = v.index_add(0, ip, self._singles(xp, tp, [sets[i][1:] for i in ip.tolist()]) - self.field(xp, tp, self.cond([()] * len(ip))))
-        return v
-
-def odeint(v, # Velocity: v(x, t, cond)
-           x0:torch.Tensor, # (B, Z) start points
-           cond, # B conditions
-           n_steps:int=20, # Fixed steps over [0, 1]
-           method:str='rk4', # 'euler', 'midpoint' or 'rk4'
-          ) -> torch.Tensor:
-    "(B, Z) fixed-step ODE solution at t = 1, differentiable (alignment back-propagates through it)."
-    if method == 'rk45': method = 'rk4'
-    h, x = 1.0 / n_steps, x0
-    for k in range(n_steps): x = _step(v, x, k * h, h, cond, method)
-    return x
-
-class FieldEnsemble(nn.Module):
-    "The mean velocity of several `ComposedField`s (flows trained from different seeds on one autoencoder)."
-    def __init__(self, members:list):
-        super().__init__()
-        self.members = nn.ModuleList(members)
-    def forward(self, x:torch.Tensor, t:torch.Tensor, cond) -> torch.Tensor:
-        return torch.stack([m(x, t, cond) for m in self.members]).mean(0)
-
-# %% ../nbs/08_model.ipynb #60a55ef1
-def target_rule(ctrl, # Control mean level of each measured target of a training single
-                pert, # Its mean level in the perturbed cells
-                min_genes:int=3, # Fewest targets to learn a rule from
-               ) -> dict|None:
-    "The direct effect on a target's own transcript: {'kind': 'ratio' (median pert / ctrl, targets going down) or 'shift' (median pert − ctrl, going up), 'value', 'n'}, or None."
-    ctrl, pert = np.asarray(ctrl, float), np.asarray(pert, float)
-    ok = np.isfinite(ctrl) & np.isfinite(pert); ctrl, pert = ctrl[ok], pert[ok]
-    if len(ctrl) < min_genes: return None
-    if np.median(pert - ctrl) < 0 and (ctrl > 0).sum() >= min_genes:
-        return {'kind': 'ratio', 'value': float(np.clip(np.median(pert[ctrl > 0] / ctrl[ctrl > 0]), 0, 1)), 'n': int(len(ctrl))}
-    return {'kind': 'shift', 'value': float(np.median(pert - ctrl)), 'n': int(len(ctrl))}
-
-def target_values(rule:dict|None, # `target_rule`'s result
-                  obs:list, # (gene, control level, perturbed level) of each measured target of a training single
-                 ) -> dict:
-    "Each training target's own ratio ('ratio' rule) or shift ('shift' rule), kept at prediction; {} without a rule."
-    if not rule: return {}
-    return {g: (p / ct if ct > 0 else rule['value']) if rule['kind'] == 'ratio' else p - ct for g, ct, p in obs}
-
-def set_target_level(X:np.ndarray, # (n, G) predicted cells of one condition, changed in place
-                     j:int, # Column of the target
-                     ctrl_level:float, # The target's mean level in the source control cells
-                     kind:str, # 'ratio' or 'shift'
-                     value:float, # The ratio or the shift
-                    ) -> np.ndarray:
-    "Set the target's column so that its mean is ctrl_level x value ('ratio', by scaling the cells) or ctrl_level + value ('shift', floored at 0)."
-    level = ctrl_level * value if kind == 'ratio' else ctrl_level + value
-    cur = float(X[:, j].mean())
-    if kind == 'ratio' and cur > 0: X[:, j] *= level / cur
-    else: X[:, j] = np.maximum(X[:, j] + (level - cur), 0)
-    return X
-
 # %% ../nbs/08_model.ipynb #a5f47c42
 class SCBIG:
-    "scBIG: GRC programs, a program-token autoencoder and a conditional flow from control to perturbed cells (AnnData in, AnnData out)."
+    """scBIG: GRC programs, a program-token autoencoder and a conditional flow from control to perturbed cells
+    (AnnData in, AnnData out)."""
     def __init__(self,
-                 config:SCBIGConfig|str|None=None, # Settings, or the name of a preset ('tiny', 'cpu', 'colab-t4', 'gpu-large')
+                 config:SCBIGConfig|str|None=None, # Settings, or a preset's name ('tiny', 'cpu', 'colab-t4', ...)
                  gene_embeddings=None, # A user gene table: genes x d DataFrame or .csv/.tsv/.parquet/.npz path
                  **overrides, # Settings to change from the preset (default preset: 'cpu')
                 ):
@@ -316,142 +194,20 @@ class SCBIG:
 
     def __repr__(self):
         c = self.config
-        s = f"SCBIG(K={c.n_programs}, programs={c.programs!r}, compose={c.compose!r}, decode={c.decode!r}, align λ=({c.align.lambda_corr}, {c.align.lambda_ot}))"
-        return s + (f": fitted on {len(self.train_conditions)} perturbations, {len(self.genes)} genes" if self.fitted else ': not fitted')
+        s = (f"SCBIG(K={c.n_programs}, programs={c.programs!r}, compose={c.compose!r}, decode={c.decode!r}, "
+             f"align λ=({c.align.lambda_corr}, {c.align.lambda_ot}))")
+        fitted = f": fitted on {len(self.train_conditions)} perturbations, {len(self.genes)} genes"
+        return s + (fitted if self.fitted else ': not fitted')
 
 # %% ../nbs/08_model.ipynb #42bfbe19
 def _rows_latents(gcae:GCAE, X:np.ndarray, batch:int=4096) -> np.ndarray:
     "(N, Z) latents of the (N, G) cells `X`, in eval mode."
     dev = gcae.gene_mean.device
-    with torch.no_grad(): return np.concatenate([gcae.encode(torch.as_tensor(X[i:i + batch], device=dev)).cpu().numpy() for i in range(0, len(X), batch)]) if len(X) else np.zeros((0, gcae.cfg.latent), np.float32)
+    if not len(X): return np.zeros((0, gcae.cfg.latent), np.float32)
+    with torch.no_grad():
+        return np.concatenate([gcae.encode(torch.as_tensor(X[i:i + batch], device=dev)).cpu().numpy()
+                               for i in range(0, len(X), batch)])
 
-def _decode(gcae:GCAE, z1:torch.Tensor, z0:torch.Tensor, x0:torch.Tensor, how:str) -> torch.Tensor:
-    "Predicted cells from moved latents: x0 + D(z1) − D(z0) ('residual') or D(z1) ('direct')."
-    return x0 + gcae.decode(z1) - gcae.decode(z0) if how == 'residual' else gcae.decode(z1)
-
-def _sample(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
-    "n row positions out of n_have, without replacement when there are enough."
-    return rng.choice(n_have, n, replace=n > n_have)
-
-def match_mean(X:np.ndarray, # (n, G) sampled source cells
-               mean:np.ndarray, # (G,) the mean of the population they were drawn from
-              ) -> np.ndarray:
-    """(n, G) cells whose mean is `mean`, so the sampling error of a finite draw leaves every predicted delta: each
-    gene by `to_mean` with the cells themselves as reference (more or fewer expressing cells, never a scale that
-    explodes on a tiny sample mean); a gene with negative values (decoded cells) is shifted."""
-    X, mean = np.asarray(X, dtype=np.float64), np.asarray(mean, dtype=np.float64)
-    out, ok = X + (mean - X.mean(0)), X.min(0) >= 0
-    out[:, ok] = to_mean(X[:, ok], mean[ok], X[:, ok], hi=np.inf)
-    return out.astype(np.float32)
-
-def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
-    "n row positions cycling through a random permutation of n_have: every row used ⌊n/n_have⌋ or ⌈n/n_have⌉ times."
-    return np.resize(rng.permutation(n_have), n)
-
-# %% ../nbs/08_model.ipynb #c0a1b2d3
-def _shift_to_mean(L:np.ndarray, mean:np.ndarray, lo:np.ndarray, hi:np.ndarray, iters:int=60) -> np.ndarray:
-    "(n, G) clip(L + s, lo, hi), s per gene (bisection) so that each gene's mean is `mean` (brought into [lo, hi])."
-    mean = np.clip(mean, lo, hi)
-    a = np.where(np.isfinite(lo), lo - L.max(0), mean - L.mean(0))    # mean at a <= target (all at lo, or no clip)
-    b = np.where(np.isfinite(hi), hi - L.min(0), mean - L.mean(0))    # mean at b >= target
-    for _ in range(iters):
-        s = (a + b) / 2; up = np.clip(L + s, lo, hi).mean(0) < mean
-        a, b = np.where(up, s, a), np.where(up, b, s)
-    return np.where(mean <= lo, lo, np.where(mean >= hi, hi, np.clip(L + (a + b) / 2, lo, hi)))   # the ends: exact
-
-def _at(v:np.ndarray, k:int) -> np.ndarray:
-    "k values of the sorted `v` at evenly spaced quantiles (v itself when k == len(v))."
-    return np.interp((np.arange(k) + 0.5) * len(v) / k - 0.5, np.arange(len(v)), v)
-
-def to_mean(X:np.ndarray, # (n, G) cells: only each gene's order of cells is used (ties: the cells' order)
-            mean:np.ndarray, # (G,) the mean to give each gene
-            ref:np.ndarray, # (m, G) reference cells (the control cells) whose values each gene takes
-            hi=None, # Cap per gene (default: ref's maximum plus the gene's rise in mean, max(0, mean − ref mean))
-           ) -> np.ndarray:
-    """(n, G) expression with `mean`: per gene the top k of X's order take ref's non-zero values (scaled to the mean),
-    the rest 0, k/n = ref's expressing fraction x mean / ref mean; past k = n, every cell's value shifted up."""
-    X, ref = np.asarray(X, np.float64), np.asarray(ref, np.float64)
-    n, G = X.shape
-    hi = np.broadcast_to(ref.max(0) + np.maximum(np.asarray(mean) - ref.mean(0), 0) if hi is None else hi, (G,))
-    mean = np.clip(np.asarray(mean, np.float64), 0, hi)
-    order, out = np.argsort(X, axis=0, kind='stable'), np.zeros((n, G))
-    for g in range(G):
-        nz, mu = np.sort(ref[ref[:, g] > 0, g]), mean[g]
-        if mu == 0: continue
-        if len(nz) == 0:                                                            # never expressed: a ramp, shifted
-            col = _shift_to_mean(((np.arange(n) + 0.5) / n - 1)[:, None], mu, 0.0, hi[g])[:, 0]
-        else:
-            f = len(nz) / len(ref) * mu / ref[:, g].mean()                        # the expressing fraction, moved
-            k = min(n, int(np.ceil(n * f * (1 - 1e-6))))   # float32 means: 1 − 1e-6
-            col = np.r_[np.zeros(n - k), _at(nz, k)]
-            if f <= 1: col = np.minimum(col * mu * n / col.sum(), hi[g])         # a factor <= 1 but for rounding
-            else: col = _shift_to_mean(col[:, None], mu, 0.0, hi[g])[:, 0]
-        out[order[:, g], g] = col
-    return out.astype(np.float32)
-
-
-# %% ../nbs/08_model.ipynb #8cbf6833
-class AlignCB(Callback):
-    "Every `align.every` flow steps: move control cells of a few training conditions, decode, and take one step on the alignment loss (method page, 'Alignment steps')."
-    order = 5
-    def __init__(self, fitter, seed:int|None=None): self.f, self.seed = fitter, fitter.cfg.seed if seed is None else seed
-    def before_fit(self, learn):
-        a, f = self.f.cfg.align, self.f
-        params = list(learn.model.parameters()) + (list(f.gcae.parameters()) if a.finetune == 'all' else [])
-        self.params = params
-        self.opt = torch.optim.Adam(params, lr=f.cfg.flow_lr * 0.05)
-        self.log, self.mine = f.align_log, []
-        self.path = learn.out_dir/'align.pt' if learn.out_dir is not None else None
-        if learn.step: self._load(learn)         # a resumed flow: this step's own optimiser (and fine-tuned encoder)
-    def after_step(self, learn):
-        a = self.f.cfg.align
-        if (a.lambda_corr or a.lambda_ot) and learn.step % a.every == 0: self._align(learn)
-        if learn.step % learn.cfg.checkpoint_every == 0: self._save(learn)   # with the Learner's checkpoint, saved next
-    def after_fit(self, learn): self._save(learn)
-    def _save(self, learn):
-        "align.pt beside the flow's checkpoint.pt: the step, this optimiser, its log (and the encoder, if fine-tuned)."
-        if self.path is None or not learn.is_main: return
-        st = {'step': learn.step, 'opt': self.opt.state_dict(), 'log': self.mine}
-        if self.f.cfg.align.finetune == 'all': st['gcae'] = self.f.gcae.state_dict()
-        save_checkpoint(st, self.path)
-    def _load(self, learn):
-        fix = "start over: fit with a new (or emptied) out_dir"
-        if self.path is None or not self.path.is_file():
-            raise TrainingError(f"the flow resumes at step {learn.step}, but {self.path} (alignment) is missing",
-                                fix)
-        st = load_checkpoint(self.path, map_location=learn.device)
-        if st['step'] != learn.step:
-            raise TrainingError(f"{self.path} is from step {st['step']}, the flow's checkpoint from step {learn.step} "
-                                "(stopped between two saves)", fix)
-        self.opt.load_state_dict(st['opt'])
-        if 'gcae' in st: self.f.gcae.load_state_dict(st['gcae'])
-        self.mine = list(st['log']); self.log.extend(self.mine)
-    def _align(self, learn):
-        a, f = self.f.cfg.align, self.f
-        rng = np.random.default_rng([self.seed, 2, learn.step])
-        conds = rng.choice(f.train, min(a.n_conditions, len(f.train)), replace=False)
-        learn.model.train(); f.gcae.train(a.finetune == 'all')
-        for p in f.gcae.parameters(): p.requires_grad_(a.finetune == 'all')
-        self.opt.zero_grad(set_to_none=True)
-        t0, loss = time.perf_counter(), 0.0
-        dev = learn.device
-        for c in conds:
-            i0 = _sample(rng, len(f.Z0), a.max_cells)
-            real = f.X_of(c); real = real[_sample(rng, len(real), min(a.max_cells, len(real)))]
-            z0, x0 = torch.as_tensor(f.Z0[i0], device=dev), torch.as_tensor(f.X0[i0], device=dev)
-            z1 = odeint(learn.model, z0, [c] * len(z0), max(2, f.cfg.flow.n_steps // 2), 'euler' if f.cfg.flow.method == 'euler' else 'midpoint')
-            pred = _decode(f.gcae, z1, z0, x0, f.cfg.decode)
-            loss = loss + alignment_loss(pred, torch.as_tensor(real, device=dev), f.labels, f.W, a, K=f.cfg.n_programs) / len(conds)
-        loss.backward()
-        for p in self.params:
-            if p.grad is not None: p.grad.clamp_(-1, 1)
-        self.opt.step(); self.opt.zero_grad(set_to_none=True)
-        for p in f.gcae.parameters(): p.requires_grad_(False)
-        f.gcae.eval()
-        self.mine.append({'step': learn.step, 'align_loss': float(loss.detach()), 'seconds': time.perf_counter() - t0})
-        self.log.append(self.mine[-1])
-
-# %% ../nbs/08_model.ipynb #e7c7434f
 class _Fitter:
     "What one `SCBIG.fit` holds while it trains (data in memory as latents and cells)."
     def __init__(self, m, data, train, val):
@@ -468,7 +224,7 @@ def _embeddable(conds, data, table:pd.DataFrame) -> tuple[list, list]:
     return [c for c in conds if not set(data.condition(c).genes) & set(lost)], lost
 
 def _check_interrupted(learn:Learner, stage:str):
-    "A training stage stopped by SIGINT/SIGTERM ends `fit` with an error (a half-trained model must not pass for a fitted one)."
+    "A stage stopped by SIGINT/SIGTERM ends `fit` with an error (a half-trained model must not pass for a fitted one)."
     if not learn.interrupted: return
     fix = (f"run fit again with out_dir={str(learn.out_dir.parent)!r} and resume=True to continue" if learn.out_dir
            else "fit again from the start (pass out_dir=... so that a stopped fit can resume)")
@@ -508,6 +264,7 @@ def _claim_out_dir(out:Path, rec:dict, resume:bool):
         if not path.is_file(): raise ConfigError(f"out_dir {out} holds checkpoints but no fit.json (whose are they?)",
                                                  "start over in a new (or emptied) out_dir")
         old = json.loads(path.read_text())
+        old['settings'] = _without_removed(old.get('settings', {}))      # a fit.json from before settings were removed
         diff = [f"{part} {k!r}" for part in ('settings', 'data', 'split')
                 for k in sorted(set(old.get(part, {})) | set(rec[part]))
                 if old.get(part, {}).get(k) != rec[part].get(k)]
@@ -516,21 +273,25 @@ def _claim_out_dir(out:Path, rec:dict, resume:bool):
     out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rec, indent=1))
 
+# %% ../nbs/08_model.ipynb #e7c7434f
 @patch
 def fit(self:SCBIG,
         data:PerturbData, # The dataset (log-normalised)
-        split=None, # A `Split` (train on split.train, select on split.val), a list of training conditions, or None: every perturbation
+        split=None, # A `Split` (train on split.train, select on split.val), training conditions, or None: all
         out_dir=None, # Folder for the stages' checkpoints and logs (None: keep nothing); an earlier fit's: resume=True
         resume:bool=False, # Continue the (stopped) fit whose checkpoints are in out_dir; bit for bit on CPU
         unknown:str='raise', # Conditions with a gene the priors do not know: 'raise' (listed, close symbols) or 'drop'
        ) -> SCBIG:
-    "Induce programs, pretrain the autoencoder, then train the flow (with the alignment losses) and keep the best on the val conditions."
+    """Induce programs, pretrain the autoencoder, then train the flow (with the alignment losses) and keep the best
+    on the val conditions; then the linear anchor and the gain."""
     from scbig.baselines import _training_conditions, LinearBaseline
-    if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
+    if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}",
+                                                          "wrap the AnnData: PerturbData(adata, condition_key=...)")
     c, t_start = self.config, time.perf_counter()
     if c.user_mode == 'replace' and self.user_table is None: prior_embeddings([], c)   # its error, before any work
     set_seed(c.seed)
-    train = _training_conditions(data, split, unknown, known=None if self.user_table is None else self.user_table.index)
+    user_genes = None if self.user_table is None else self.user_table.index
+    train = _training_conditions(data, split, unknown, known=user_genes)
     val = [v for v in (split.val if isinstance(split, Split) else []) if v != data.control]
     out = Path(out_dir) if out_dir else None
     if resume and out is None:
@@ -543,12 +304,15 @@ def fit(self:SCBIG,
         warnings.simplefilter('ignore', PriorWarning)
         ge = prior_embeddings(self.genes, c, self.user_table)      # prior_seed, not seed: the baselines' priors
         self.no_prior = list(ge.missing)
-        if self.no_prior: warnings.warn(f"{len(self.no_prior)} of {len(self.genes)} measured genes have no prior; GRC places them by STRING and capacity, their tokens' prior mean leaves them out: {self.no_prior[:20]}", PriorWarning)
-        if c.programs == 'random': labels = random_programs(len(self.genes), c.n_programs, np.random.default_rng(c.grc_seed))
+        if self.no_prior: warnings.warn(f"{len(self.no_prior)} of {len(self.genes)} measured genes have no prior; GRC "
+                                        "places them by STRING and capacity, their tokens' prior mean leaves them "
+                                        f"out: {self.no_prior[:20]}", PriorWarning)
+        if c.programs == 'random':
+            labels = random_programs(len(self.genes), c.n_programs, np.random.default_rng(c.grc_seed))
         else:
-            grc = GRC(c.n_programs, seed=c.grc_seed, missing='place').fit(ge.emb, string_adjacency(self.genes), deltas=data.delta(train) if c.programs == 'grc_data' else None, genes=self.genes,
-                                                                          quiet=c.quiet)
-            labels = grc.labels_
+            deltas = data.delta(train) if c.programs == 'grc_data' else None
+            labels = GRC(c.n_programs, seed=c.grc_seed, missing='place').fit(
+                ge.emb, string_adjacency(self.genes), deltas=deltas, genes=self.genes, quiet=c.quiet).labels_
         pe = prior_embeddings(data.perturbed_genes, c, self.user_table)
     self.labels, self.gene_table, self.cond_table = np.asarray(labels), ge.emb, pe.emb
     self.user_info = _table_info(self.user_table)
@@ -563,13 +327,15 @@ def fit(self:SCBIG,
     rng = np.random.default_rng([c.seed, 0])
     rows = np.concatenate([data.control_rows] + [data.rows(t) for t in train])
     if len(rows) > c.ae_max_cells: rows = rng.choice(rows, c.ae_max_cells, replace=False)
-    vrows = np.concatenate([data.rows(v) for v in val]) if val else rng.choice(rows, max(1, len(rows) // 10), replace=False)
+    vrows = (np.concatenate([data.rows(v) for v in val]) if val
+             else rng.choice(rows, max(1, len(rows) // 10), replace=False))
     if not val: rows = np.setdiff1d(rows, vrows)
     vrows = vrows if len(vrows) <= 2000 else rng.choice(vrows, 2000, replace=False)
     set_seed(c.seed)
     self.gcae = GCAE(self.labels, ge.emb if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
     t0 = time.perf_counter()
-    ae_cfg = TrainConfig(max_steps=c.ae_steps, lr=c.ae_lr, warmup_steps=min(50, c.ae_steps // 10), val_every=max(1, c.ae_steps // 10), seed=c.seed, device=c.device, quiet=c.quiet)
+    ae_cfg = TrainConfig(max_steps=c.ae_steps, lr=c.ae_lr, warmup_steps=min(50, c.ae_steps // 10),
+                         val_every=max(1, c.ae_steps // 10), seed=c.seed, device=c.device, quiet=c.quiet)
     ae_out = out/'autoencoder' if out else None
     X_ae, X_ae_val = data.X_rows(np.sort(rows)), data.X_rows(np.sort(vrows))
     self.ae_learner = fit_gcae(self.gcae, X_ae, X_ae_val, ae_cfg, batch_size=c.ae_batch, out_dir=ae_out,
@@ -584,9 +350,8 @@ def fit(self:SCBIG,
     f.X0 = data.X_rows(data.control_rows); f.Z0 = _rows_latents(self.gcae, f.X0)
     Z = {t: _rows_latents(self.gcae, f.X_of(t)) for t in train}
     self.ctrl_mean = f.X0.mean(0)
-    pool = np.sort(rng.choice(len(f.X0), min(c.pool_cells, len(f.X0)), replace=False))
-    self.pool = f.X0[pool]
-    self.target_rule, self.target_values = None, {}              # the direct effect on a measured target's own transcript
+    self.pool = f.X0[np.sort(rng.choice(len(f.X0), min(c.pool_cells, len(f.X0)), replace=False))]
+    self.target_rule, self.target_values = None, {}              # the direct effect on a target's own transcript
     if c.target_effect:
         col = {g: j for j, g in enumerate(self.genes)}
         obs = [(g, float(self.ctrl_mean[col[g]]), float(f.X_of(t)[:, col[g]].mean())) for t in train
@@ -597,69 +362,57 @@ def fit(self:SCBIG,
     # 4. the flow
     fcfg = replace(c.flow, latent_dim=c.gcae.latent)
     self.train_genes = sorted({g for t in train for g in data.condition(t).genes})
-    self.ridge = None
-    if fcfg.prior_map == 'ridge':                               # the ridge map from priors to latent shifts, on the training singles
-        singles = [t for t in train if len(data.condition(t).genes) == 1]
-        sg = [data.condition(t).genes[0] for t in singles]
-        M = np.stack([Z[t].mean(0) - f.Z0.mean(0) for t in singles]) if singles else np.zeros((0, c.gcae.latent))
-        self.ridge = ridge_shift(pe.emb.loc[sg].to_numpy(), M)
     per = max(1, c.batch_size // c.n_conditions)
-    def get_batch(i, seed=c.seed):
-        r = np.random.default_rng([seed, 1, i])
+    def get_batch(i):
+        r = np.random.default_rng([c.seed, 1, i])
         if r.random() < c.control_frac:                       # control -> control: v_control
             conds, zs = [data.control], [f.Z0[_sample(r, len(f.Z0), c.batch_size)]]
         else:
             conds = list(r.choice(train, min(c.n_conditions, len(train)), replace=False))
             zs = [Z[t][_sample(r, len(Z[t]), per)] for t in conds]
         x1 = np.concatenate(zs); cond = [t for t, z in zip(conds, zs) for _ in range(len(z))]
-        return {'x0': f.Z0[_sample(r, len(f.Z0), len(x1))], 'x1': x1, 'cond': cond, 'seed': i if seed == c.seed else int(r.integers(2**31))}   # flow 0: the single flow's noise, bit for bit
+        return {'x0': f.Z0[_sample(r, len(f.Z0), len(x1))], 'x1': x1, 'cond': cond, 'seed': i}
     def loss_fn(model, b):
-        return cfm_loss(model, b['x0'], b['x1'], b['cond'], fcfg.sigma, fcfg.coupling, fcfg.ot_reg, generator=torch.Generator().manual_seed(int(b['seed'])))
+        return cfm_loss(model, b['x0'], b['x1'], b['cond'], fcfg.sigma, fcfg.coupling, fcfg.ot_reg,
+                        generator=torch.Generator().manual_seed(int(b['seed'])))
     val_fn, auto = None, c.unseen == 'auto'
     if val:
         vi = np.random.default_rng([c.seed, 3]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
         real_d = data.delta(val).values
-        xv = match_mean(f.X0[vi], self.ctrl_mean); zv = _rows_latents(self.gcae, xv)    # val source cells, their mean the control mean's
+        xv = match_mean(f.X0[vi], self.ctrl_mean)            # val source cells, at the control mean
+        zv = _rows_latents(self.gcae, xv)
         def val_score(model):                                   # mean Pearson delta over the val conditions
             pred = np.stack([self._move(xv, zv, v, model).mean(0) for v in val]) - self.ctrl_mean
-            return float(np.nanmean([np.corrcoef(p, r)[0, 1] if np.ptp(p) > 0 else np.nan for p, r in zip(pred, real_d)]))
-        def modes_scores(model):                                # unseen='auto': each way of predicting unseen genes, same weights
+            r = [np.corrcoef(p, q)[0, 1] if np.ptp(p) > 0 else np.nan for p, q in zip(pred, real_d)]
+            return float(np.nanmean(r))
+        def modes_scores(model):                                # unseen='auto': both ways, the same weights
             out = {}
             for mode in ('prior', 'generic'): model.unseen = mode; out[mode] = val_score(model)
             return out
         def val_fn(model): return -(max(modes_scores(model).values()) if auto else val_score(model))
     t0 = time.perf_counter()
-    self.fields, self.flow_learners, self.tau_scores, self.unseen_scores = [], [], None, []
-    for k in range(c.n_flows):                                   # one flow per seed, each selected on val on its own (n_flows = 1: the single flow)
-        sk = c.seed + 1000 * k
-        set_seed(sk)
-        fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, 'prior' if auto else c.unseen, c.tau)
-        if self.ridge is not None: fld.field.encoder.set_ridge(self.ridge, sg)
-        fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10), val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
-        sub_dir = (out/('flow' if k == 0 else f'flow{k}')) if out else None
-        cbs = [AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else []
-        lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir, cbs=cbs,
-                      n_items=c.batch_size, desc='flow' if c.n_flows == 1 else f'flow {k + 1}/{c.n_flows}')
-        lrn = lrn.fit(resume=bool(sub_dir) and ckpt(sub_dir))
-        _check_interrupted(lrn, 'the flow' if c.n_flows == 1 else f'flow {k + 1} of {c.n_flows}')
-        fld.eval(); self.fields.append(fld); self.flow_learners.append(lrn)
-        if auto:                                                # unseen genes: the prior path or the generic vector, whichever scores higher on val
-            sc = modes_scores(fld) if val else {}
-            fld.unseen = max(sc, key=sc.get) if sc else 'prior'
-            self.unseen_scores.append(sc)
-        self.field = fld
-        if c.unseen in ('kernel', 'mixture') and c.tau is None:             # 5. the kernel's temperature, by leave-one-gene-out on the training singles
-            si = np.random.default_rng([c.seed, 4]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
-            self.tau_scores = self._choose_tau(data, train, f.X0[si], f.Z0[si])   # (the last flow's scores are kept)
-    self.field, self.flow_learner = self.fields[0], self.flow_learners[0]
+    set_seed(c.seed)
+    fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose,
+                        self.train_genes, 'prior' if auto else c.unseen)
+    fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10),
+                         val_every=c.val_every, seed=c.seed, device=c.device, quiet=c.quiet)
+    cbs = [AlignCB(f)] if (c.align.lambda_corr or c.align.lambda_ot) else []
+    lrn = Learner(fld, get_batch, loss_fn, fl_cfg, val_fn=val_fn, out_dir=out/'flow' if out else None, cbs=cbs,
+                  n_items=c.batch_size, desc='flow')
+    self.flow_learner = lrn.fit(resume=bool(out) and ckpt(out/'flow'))
+    _check_interrupted(self.flow_learner, 'the flow')
+    self.field, self.unseen_scores = fld.eval(), {}
+    if auto:                                                    # unseen genes: the prior or the generic vector, by val
+        self.unseen_scores = modes_scores(fld) if val else {}
+        fld.unseen = max(self.unseen_scores, key=self.unseen_scores.get) if val else 'prior'
     self.anchor_map = None
-    if c.anchor == 'linear':                                    # 6. the linear anchor, on the same training conditions and priors
+    if c.anchor == 'linear':                                    # 5. the linear anchor, same training conditions, priors
         lin = LinearBaseline(pert_embedding=pe.emb).fit(data, train)
         self.anchor_map = {'M': (lin.G @ lin.W).astype(np.float32), 'b': lin.b.astype(np.float32)}
     self.align_log = pd.DataFrame(f.align_log)
     self.timings['flow'] = time.perf_counter() - t0
     self.fitted, self.gain = True, 1.0
-    self.gain_scores = self._gain_scores(data, val) if val else []  # 7. the scale of the predicted changes, on the val conditions
+    self.gain_scores = self._gain_scores(data, val) if val else []  # 6. the scale of the predicted changes, on val
     self.gain = choose_gain(self.gain_scores) if c.gain == 'auto' else float(c.gain)
     self.timings['total'] = time.perf_counter() - t_start
     return self
@@ -667,331 +420,17 @@ def fit(self:SCBIG,
 @patch
 def _move(self:SCBIG, x0:np.ndarray, z0:np.ndarray|None, cond:str, model=None) -> np.ndarray:
     "(n, G) predicted cells of `cond` from the (n, G) control cells x0 (and their latents z0)."
-    model, dev = model or self.velocity, self.gcae.gene_mean.device
-    fc = self.config.flow
+    model, dev, fc = model or self.field, self.gcae.gene_mean.device, self.config.flow
     with torch.no_grad():
         x0 = torch.as_tensor(x0, device=dev)
         z0 = self.gcae.encode(x0) if z0 is None else torch.as_tensor(z0, device=dev)
         z1 = integrate(model, z0, [cond] * len(z0), n_steps=fc.n_steps, method=fc.method)
         return _decode(self.gcae, z1, z0, x0, self.config.decode).cpu().numpy()
 
-# %% ../nbs/08_model.ipynb #c534663a
-@patch
-def _choose_tau(self:SCBIG, data:PerturbData, train:list, X0:np.ndarray, Z0:np.ndarray) -> pd.DataFrame|None:
-    """Leave-one-gene-out choice of the kernel's temperature: each training single's gene is predicted from the *other* seen genes'
-    condition vectors (as if unseen: by their condition vectors for unseen='kernel', by their fields for 'mixture'), for each τ of `tau_grid`; the τ with the best mean Pearson delta is kept (set on the field).
-    Returns the scores (τ, condition, pearson_delta), or None (fewer than 3 training singles: τ stays 0.1)."""
-    cf, fc = self.field, self.config.flow
-    genes = cf.train_genes
-    singles = [t for t in train if len(data.condition(t).genes) == 1]
-    if len(singles) < 3: return None
-    dev = self.gcae.gene_mean.device
-    rows = []
-    with torch.no_grad():
-        V = cf.gene_vectors(genes)                                                     # (T, C) the seen genes' vectors
-        S = cf.similarity(genes)                                                       # (T, T)
-        x0, z0 = torch.as_tensor(X0, device=dev), torch.as_tensor(Z0, device=dev)
-        real = data.delta(singles).values
-        for t, r in zip(singles, real):
-            k = genes.index(data.condition(t).genes[0]); o = [j for j in range(len(genes)) if j != k]
-            for tau in self.config.tau_grid:
-                w = torch.zeros(len(genes), device=dev); w[o] = torch.softmax(S[k, o] / tau, 0)
-                if self.config.unseen == 'kernel':
-                    z1 = integrate(cf.field, z0, (w @ V).expand(len(z0), -1), n_steps=fc.n_steps, method=fc.method)
-                else: z1 = integrate(lambda x, tt, _: cf.mixture(x, tt, w.expand(len(x), -1)), z0, None, n_steps=fc.n_steps, method=fc.method)
-                pred = (_decode(self.gcae, z1, z0, x0, self.config.decode).mean(0) - x0.mean(0)).cpu().numpy()
-                rows.append({'tau': tau, 'condition': t, 'pearson_delta': float(np.corrcoef(pred, r)[0, 1]) if np.ptp(pred) > 0 else np.nan})
-    scores = pd.DataFrame(rows)
-    cf.tau.fill_(float(scores.groupby('tau').pearson_delta.mean().idxmax()))
-    return scores
-
 @patch(as_prop=True)
 def unseen_mode(self:SCBIG) -> str:
-    "How genes never perturbed in training are predicted: config.unseen, or with unseen='auto' the way val chose ('auto: prior' / 'auto: generic'; per flow, comma-separated)."
-    if self.config.unseen != 'auto': return self.config.unseen
-    return 'auto: ' + ', '.join(f.unseen for f in self.fields)
+    "How genes never perturbed in training are predicted: config.unseen, or 'auto: prior' / 'auto: generic'."
+    return f'auto: {self.field.unseen}' if self.config.unseen == 'auto' else self.config.unseen
 
-@patch(as_prop=True)
-def velocity(self:SCBIG) -> nn.Module:
-    "The velocity predictions follow: the flow, or the mean of the `n_flows` flows (`FieldEnsemble`)."
-    return self.fields[0] if len(self.fields) == 1 else FieldEnsemble(self.fields)
-
-# %% ../nbs/08_model.ipynb #6eb55d83
-@patch
-def _check_fitted(self:SCBIG):
-    if not self.fitted: raise NotFittedError("this SCBIG model is not fitted", "call model.fit(data, split) first, or SCBIG.load(path)")
-
-@patch
-def _ensure_embeddable(self:SCBIG, conds:list):
-    "Add prior embeddings for genes the condition encoder has not seen; raise naming the genes that have none."
-    enc = self.field.field.encoder
-    new = sorted({g for c in conds for g in parse_condition(c).genes if g not in enc.index})
-    if not new: return
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', PriorWarning)
-        if self.user_info and self.user_table is None:
-            info = self.user_info
-            raise PriorError(f"{new} are not in the model's saved prior rows, and the user gene embedding table "
-                             f"it was fitted with ({info['genes']} genes x {info['dim']}) is not loaded",
-                             "load it with SCBIG.load(path, gene_embeddings=that table), or leave those conditions out")
-        try: e = prior_embeddings(new, self.config, self.user_table).emb
-        except DataNotFoundError: e = pd.DataFrame(columns=self.cond_table.columns)
-    lost = [g for g in new if g not in e.index]
-    if lost: raise PriorError(f"{len(lost)} perturbed genes have no prior embedding, so the model cannot embed them: {lost}",
-                              "leave those conditions out, check the symbols (scbig.priors.resolve_symbols), or fit with SCBIG(gene_embeddings=...)")
-    e = e.loc[new]
-    if e.shape[1] != self.cond_table.shape[1]: raise PriorError(f"the prior embeddings of {new} are {e.shape[1]} wide, the model's {self.cond_table.shape[1]}", "use the prior_dim and sources the model was fitted with")
-    self.cond_table = pd.concat([self.cond_table, e.set_axis(self.cond_table.columns, axis=1)])   # by position: a loaded table's columns are named as saved
-    for fld in self.fields: fld.field.encoder.add_genes(new, e.to_numpy(np.float32))
-
-@patch
-def anchor_delta(self:SCBIG, cond:str) -> np.ndarray|None:
-    "(G,) the linear anchor's predicted mean change of `cond` (b + M p, p the sum of its genes' prior embeddings), or None without an anchor."
-    if self.anchor_map is None: return None
-    p = self.cond_table.loc[list(parse_condition(cond, control=self.control).genes)].to_numpy(np.float32).astype(np.float64).sum(0)   # float32: as saved
-    return self.anchor_map['b'] + self.anchor_map['M'] @ p
-
-@patch
-def _moved_mean(self:SCBIG, X:np.ndarray, src_mean:np.ndarray, cond:str, w:float, g:float) -> np.ndarray:
-    "The flow's cells `X` of `cond`, their mean moved to src_mean + g·(w·δ_flow + (1 − w)·δ_linear) (floored at 0; `match_mean`); no anchor or w = 1, and g = 1: `X` unchanged."
-    anchored = self.anchor_map is not None and w < 1
-    if not anchored and g == 1: return X
-    d = X.mean(0) - src_mean
-    if anchored: d = w * d + (1 - w) * self.anchor_delta(cond)
-    return match_mean(X, np.maximum(src_mean + g * d, 0))
-
-def choose_gain(scores:list, # `SCBIG.gain_scores`: one {'gain', 'l1_rank', 'mse'} per gain
-                bound_mse:bool=True, # Only gains whose val MSE is no higher than gain 1's (False: the L1 rank alone)
-               ) -> float:
-    "The gain with the best val L1 rank score (ties: the smaller gain), among those that do not raise the val MSE over gain 1's; 1 without scores."
-    if not scores: return 1.0
-    at1 = next(s['mse'] for s in scores if s['gain'] == 1.0)
-    ok = [s for s in scores if not bound_mse or s['mse'] <= at1]
-    return max(ok, key=lambda s: (s['l1_rank'], -s['gain']))['gain']
-
-def gain_scores(preds:dict, # {gain: predicted AnnData (cells or pseudobulks) of the val conditions and the control}
-                data:PerturbData, # The dataset, for the real changes
-                val:list, # The val conditions (canonical names)
-                ref:list, # Conditions ranked against: the training perturbations and the val conditions
-               ) -> list:
-    """For each gain: the val conditions' mean L1 rank score (each predicted change ranked among the real changes of
-    `ref`, the condition's own genes left out: 1 − r/N) and mean squared error of the change."""
-    ref = list(dict.fromkeys(list(ref) + list(val)))
-    real, out = data.delta(ref).to_numpy(), []
-    for g, p in preds.items():
-        X, cond = np.asarray(p.X, dtype=np.float64), p.obs.condition.to_numpy()
-        ctrl, ranks, errs = X[cond == data.control].mean(0), [], []
-        for v in val:
-            keep = ~np.asarray(data.genes.isin(list(parse_condition(v, control=data.control).genes)))
-            d = X[cond == v].mean(0) - ctrl
-            dist = np.abs(real[:, keep] - d[keep]).sum(1)
-            ranks.append(1 - int(np.flatnonzero(np.argsort(dist, kind='stable') == ref.index(v))[0]) / len(ref))
-            errs.append(float(np.mean((d[keep] - real[ref.index(v)][keep]) ** 2)))
-        out.append({'gain': float(g), 'l1_rank': float(np.mean(ranks)), 'mse': float(np.mean(errs))})
-    return out
-
-@patch
-def _gain_scores(self:SCBIG, data:PerturbData, val:list) -> list:
-    "`gain_scores` of each gain of `gain_grid`, ranked among the training and val conditions (one ODE pass)."
-    ref = [t for t in self.train_conditions if t != self.control]
-    preds = self.predict_variants(val, {g: dict(gain=g) for g in self.config.gain_grid},
-                                  n_cells=min(self.config.val_cells, len(self.pool)),
-                                  seed=self.config.seed)
-    return gain_scores(preds, data, val, ref)
-
-@patch
-def predict(self:SCBIG,
-            conditions, # Conditions to predict (a list, or one string; any accepted spelling), e.g. ['KLF1', 'KLF1+MAP2K6']
-            n_cells:int|None=None, # Predicted cells per condition, each its own source cell (default: config.n_cells)
-            control_cells=None, # Source cells: an AnnData or (n, G) array over the model's genes (default: the control cells stored with the model)
-            seed:int=0, # Seed of the choice of source cells
-            with_control:bool=True, # Also return the source control cells, labelled as the control (cell-eval reads c̄̂ from them)
-            match:bool=True, # Move the sampled source cells so that their mean is the control population's (the training control mean for the stored cells, else the given cells' mean): `match_mean`
-            anchor_weight:float|None=None, # With a linear anchor: the flow's share of each mean change (default: config.anchor_weight; 1: the flow alone)
-            gain:float|None=None, # Scale of each predicted mean change (default: the model's `gain`, config.gain or the one fit chose; 1: as predicted)
-            plausible:bool=True, # Cells as expression with the predicted mean (`to_mean`); False: the decoded cells
-           ) -> ad.AnnData:
-    """Predicted cells: an AnnData (conditions x n_cells [+ control], G), `obs['condition']`, provenance in `uns`.
-    Each predicted cell is a distinct source cell moved by the ODE, which is deterministic: more cells than source
-    cells would be copies, so that raises (the default n_cells stops at the source cells); pass more
-    `control_cells`, or fit with a larger pool_cells."""
-    return self.predict_variants(conditions, {'': dict(anchor_weight=anchor_weight, gain=gain)}, n_cells=n_cells, control_cells=control_cells,
-                                 seed=seed, with_control=with_control, match=match, plausible=plausible)['']
-
-@patch
-def predict_variants(self:SCBIG,
-                     conditions, # Conditions to predict, as for `predict`
-                     variants:dict, # {name: dict(anchor_weight=..., gain=...)}; a missing or None value: the model's default, as in `predict`
-                     n_cells:int|None=None, # As for `predict`
-                     control_cells=None, # ...
-                     seed:int=0, # ...
-                     with_control:bool=True, # ...
-                     match:bool=True, # ...
-                     plausible:bool=True, # ...
-                    ) -> dict:
-    "{name: predicted cells} for several anchor weights and gains from one pass of the ODE; each AnnData is the one `predict(..., **variants[name])` returns."
-    self._check_fitted()
-    if not isinstance(variants, dict) or not variants or any(not isinstance(v, dict) or set(v) - {'anchor_weight', 'gain'} for v in variants.values()):
-        raise ConfigError(f"variants={variants!r}", "pass a non-empty {name: dict(anchor_weight=..., gain=...)}")
-    settings = {}
-    for name, v in variants.items():
-        w = self.config.anchor_weight if v.get('anchor_weight') is None else float(v['anchor_weight'])
-        if not 0 <= w <= 1: raise ConfigError(f"anchor_weight={v['anchor_weight']}", "use a flow weight between 0 and 1")
-        scale = self.gain if v.get('gain') is None else float(v['gain'])
-        if not scale > 0: raise ConfigError(f"gain={v['gain']}", "use a gain > 0 (1: the predicted changes as they are)")
-        settings[name] = (w, scale)
-    conds = [format_condition(c, control=self.control) for c in ([conditions] if isinstance(conditions, str) else conditions)]
-    conds = list(dict.fromkeys(k for k in conds if k != self.control))
-    self._ensure_embeddable(conds)
-    n = self.config.n_cells if n_cells is None else check_count(n_cells, 'n_cells')
-    if control_cells is None: X0, source = self.pool, f'{len(self.pool)} control cells stored with the model'
-    else:
-        if isinstance(control_cells, ad.AnnData):
-            if list(control_cells.var_names) != list(self.genes):
-                raise DataError(f"control_cells has {control_cells.n_vars} genes, not the model's {len(self.genes)} in its order", "pass control_cells[:, model.genes]")
-            X0 = control_cells.X.toarray() if hasattr(control_cells.X, 'toarray') else np.asarray(control_cells.X)
-        else: X0 = np.asarray(control_cells)
-        X0 = check_control_cells(X0, len(self.genes))   # (n, G), finite, non-negative, log scale
-        X0, source = X0.astype(np.float32), f'{len(X0)} control cells given to predict'
-    if n_cells is None: n = min(n, len(X0))               # the default: each source cell moved once at most
-    if n > len(X0):
-        raise ConfigError(f"n_cells={n} but there are only {source}, and the ODE moves each the same way every time",
-                          f"ask for n_cells <= {len(X0)}, pass control_cells= at least {n} control cells, or fit with "
-                          f"pool_cells >= {n} (now {self.config.pool_cells}; the data's control cells bound it)")
-    rng = np.random.default_rng(seed)
-    src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and for the control block
-    if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
-    bar = progress(conds, desc='predict', unit='condition', quiet=self.config.quiet, leave=None)
-    moved = {c: self._move(src, None, c) for c in bar}  # the ODE, once per condition whatever the variants
-    col, rule, fc = {g: j for j, g in enumerate(self.genes)}, self.target_rule, self.config.flow
-    obs = pd.DataFrame({'condition': pd.Categorical([c for c in conds for _ in range(n)] + [self.control] * n * with_control)})
-    obs.index = [f'scbig:{i}' for i in range(len(obs))]
-    out = {}
-    for name, (w, scale) in settings.items():
-        blocks, set_genes = [], []
-        for c in conds:
-            b = self._moved_mean(moved[c].copy(), src.mean(0), c, w, scale)
-            if rule:                                          # the direct effect on each measured target (see target_rule)
-                for g in parse_condition(c).genes:
-                    if g in col:
-                        set_target_level(b, col[g], float(src[:, col[g]].mean()), rule['kind'], self.target_values.get(g, rule['value'])); set_genes.append(g)
-            if plausible and np.isfinite(b).all(): b = to_mean(b, np.maximum(b.mean(0), 0), src)  # (NaN: raises below)
-            blocks.append(b)
-        if with_control: blocks.append(src)
-        X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
-        if not np.isfinite(X).all():
-            raise DataError(f"the prediction holds {int((~np.isfinite(X)).sum())} NaN or infinite values: "
-                            "the model's weights or source cells are not finite",
-                            "retrain the model, or check control_cells")
-        p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
-        p.uns['scbig'] = {'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__, 'n_cells': n, 'seed': seed,
-                          'source': source + (', moved to the control mean' if match else ''), 'cells': 'to_mean' if plausible else 'decoded', 'solver': f'{fc.method}, {fc.n_steps} steps', 'decode': self.config.decode, 'compose': self.config.compose, 'unseen': self.unseen_mode, 'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale, 'tau': float(self.field.tau),
-                          'n_train': len(self.train_conditions), 'unseen_genes': sorted({g for c in conds for g in parse_condition(c).genes} - set(self.train_genes)),
-                          'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)), 'settings': json.dumps(self.config.to_dict())}
-        out[name] = p
-    return out
-
-@patch
-def embed(self:SCBIG,
-          X, # (n, G) cells over the model's genes (array or AnnData)
-         ) -> np.ndarray:
-    "(n, Z) latents of the cells (the autoencoder's encoder, eval mode)."
-    self._check_fitted()
-    X = X.X if isinstance(X, ad.AnnData) else X
-    X = np.asarray(X.toarray() if hasattr(X, 'toarray') else X, dtype=np.float32)
-    if X.ndim != 2 or X.shape[1] != len(self.genes): raise DataError(f"X has shape {X.shape}, expected (cells, {len(self.genes)})", "pass cells over the model's genes, in its order")
-    return _rows_latents(self.gcae, X)
-
-@patch
-def attention(self:SCBIG,
-              X, # (n, G) cells (array or AnnData), e.g. a prediction
-             ) -> np.ndarray:
-    "(layers, M, K) attention of the encoder's modules over the K programs, averaged over the cells and heads."
-    self._check_fitted()
-    X = X.X if isinstance(X, ad.AnnData) else X
-    X = np.asarray(X.toarray() if hasattr(X, 'toarray') else X, dtype=np.float32)
-    maps = self.gcae.attention_maps(torch.as_tensor(X, device=self.gcae.gene_mean.device))
-    return np.stack([m.mean(0).cpu().numpy() for m in maps])
-
-@patch
-def programs(self:SCBIG) -> dict:
-    "{program: its genes}."
-    self._check_fitted()
-    return {k: list(self.genes[self.labels == k]) for k in range(self.config.n_programs)}
-
-# %% ../nbs/08_model.ipynb #00751532
-FORMAT = 'scbig.model/1'
-
-@patch
-def save(self:SCBIG,
-         path, # Directory to write (created; its model files are replaced as one unit, other entries are kept)
-        ) -> Path:
-    "Write the model as `config.json` (settings, genes, programs, conditions), `tensors.npz` (weights, tables, control pool; no pickle) and `manifest.json`, as one unit (`write_model_dir`)."
-    self._check_fitted()
-    p = Path(path)
-    T = {f'gcae.{k}': v.cpu().numpy() for k, v in self.gcae.state_dict().items()}
-    for i, fld in enumerate(self.fields): T.update({f'field{i or ""}.{k}': v.cpu().numpy() for k, v in fld.state_dict().items()})   # flows 2.. as field1., field2., ...
-    T.update(gene_table=self.gene_table.to_numpy(np.float32), cond_table=self.cond_table.to_numpy(np.float32), pool=self.pool, ctrl_mean=self.ctrl_mean,
-             labels=self.labels)
-    if self.anchor_map is not None: T.update({f'anchor.{k}': v for k, v in self.anchor_map.items()})
-    meta = {'format': FORMAT, 'scbig_version': scbig.__version__, 'config': self.config.to_dict(), 'genes': list(self.genes), 'control': self.control,
-            'gene_table_genes': list(self.gene_table.index), 'cond_table_genes': list(self.cond_table.index), 'cond_table_columns': list(map(str, self.cond_table.columns)), 'train_conditions': self.train_conditions,
-            'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior, 'timings': self.timings,
-            'target_rule': self.target_rule, 'target_values': self.target_values, 'unseen_modes': [f.unseen for f in self.fields], 'unseen_scores': self.unseen_scores,
-            'gain': self.gain, 'gain_scores': self.gain_scores,
-            'gene_embeddings': self.user_info}   # the user table: its size and digest
-    return write_model_dir(p, meta, T)
-
-def _load_state(module:nn.Module, sd:dict, p:Path):
-    "Load a state dict; tensors that do not fit the module built from config.json give one line naming them."
-    try: module.load_state_dict(sd)
-    except RuntimeError as e:
-        raise DataError(f"{p/'tensors.npz'} does not fit the model that config.json describes: "
-                        f"{' '.join(str(e).split())[:300]}", "save the model again; do not edit its files") from None
-
-@patch(cls_method=True)
-def load(cls:SCBIG,
-         path, # A directory written by `SCBIG.save`
-         device:str='cpu', # Where to put the model
-         gene_embeddings=None, # The user gene table it was fitted with (DataFrame or path): to embed new genes
-        ) -> SCBIG:
-    "The model saved in `path`, ready to predict."
-    p = Path(path)
-    meta, T = read_model_dir(p)   # whole, unedited (manifest), finite weights
-    if meta.get('format') != FORMAT: raise DataError(f"{p/'config.json'} is not a {FORMAT} model (format {meta.get('format')!r})", "save the model again with this version of scbig")
-    if 'anchor' not in meta['config']: meta['config']['anchor'] = None   # saved before the linear anchor existed: it predicts as it did
-    if 'prior_seed' not in meta['config']: meta['config']['prior_seed'] = meta['config'].get('seed', 0)   # older
-    self = cls(SCBIGConfig.from_dict(meta['config']), gene_embeddings=gene_embeddings)
-    self.user_info = meta.get('gene_embeddings')
-    if self.user_table is not None and (self.user_info or {}).get('sha256') != _table_info(self.user_table)['sha256']:
-        raise ConfigError(f"gene_embeddings is not the table the model was fitted with ({self.user_info or 'none'})",
-                          "pass that table, or no table")
-    c = self.config
-    self.genes, self.control = pd.Index(meta['genes']), meta['control']
-    self.gene_table = pd.DataFrame(T['gene_table'], index=meta['gene_table_genes'])
-    self.cond_table = pd.DataFrame(T['cond_table'], index=meta['cond_table_genes'], columns=meta.get('cond_table_columns'))
-    self.labels, self.pool, self.ctrl_mean = T['labels'], T['pool'], T['ctrl_mean']
-    self.train_conditions, self.val_conditions, self.train_genes = meta['train_conditions'], meta['val_conditions'], meta['train_genes']
-    self.no_prior, self.timings, self.tau_scores = meta['no_prior'], meta['timings'], None
-    self.target_rule, self.target_values = meta.get('target_rule'), meta.get('target_values', {})
-    self.unseen_scores = meta.get('unseen_scores', [])
-    self.gain, self.gain_scores = float(meta.get('gain', 1.0)), meta.get('gain_scores', [])   # saved before the gain existed: 1, as it predicted
-    self.anchor_map = {k[7:]: v for k, v in T.items() if k.startswith('anchor.')} if c.anchor else None
-    if c.anchor and set(self.anchor_map) != {'M', 'b'}: raise DataError(f"{p/'tensors.npz'} lacks the linear anchor its config.json asks for (anchor={c.anchor!r})", "save the model again, or set \"anchor\": null in config.json to predict with the flow alone")
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', PriorWarning)
-        self.gcae = GCAE(self.labels, self.gene_table if c.gcae.use_prior else None, self.genes, cfg=c.gcae)
-    _load_state(self.gcae, {k[5:]: torch.as_tensor(v) for k, v in T.items() if k.startswith('gcae.')}, p)
-    fcfg = replace(c.flow, latent_dim=c.gcae.latent)
-    dev = get_device(device)
-    self.fields = []
-    for i in range(c.n_flows):
-        fld, pre = ComposedField(VelocityField(fcfg, ConditionEncoder(self.cond_table, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, 'prior' if c.unseen == 'auto' else c.unseen, c.tau), f'field{i or ""}.'
-        _load_state(fld, {k[len(pre):]: torch.as_tensor(v) for k, v in T.items() if k.startswith(pre)}, p)
-        fld.unseen = meta.get('unseen_modes', [c.unseen] * c.n_flows)[i]
-        self.fields.append(fld.to(dev).eval())
-    self.field = self.fields[0]
-    self.gcae.to(dev).eval()
-    for p_ in self.gcae.parameters(): p_.requires_grad_(False)
-    self.fitted = True
-    return self
+# %% ../nbs/08_model.ipynb #ad1249eb
+from . import predict as _predict   # SCBIG.predict, .save, .load ... : the cells below, exported to scbig/predict.py

@@ -69,7 +69,7 @@ def nan_model():
     import copy, torch
     m = copy.deepcopy(model())
     with torch.no_grad():
-        for p in m.fields[0].parameters(): p.fill_(float('nan'))
+        for p in m.field.parameters(): p.fill_(float('nan'))
     return m
 
 def pred_real(shift_counts=False, extra=None):

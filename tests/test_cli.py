@@ -159,12 +159,12 @@ def test_device_cuda_without_gpu_fails_at_once(no_loading):
 
 def test_parse_sets():
     from scbig.cli import parse_sets, setting_keys
-    o = parse_sets(['gcae.dropout=0.1', 'flow.sigma=0.5', 'tau_grid=0.1,1', 'tau=None', 'gain=auto',
-                    'target_effect=false', 'n_programs=24', 'anchor=none', 'align.every=500', 'ae_steps=1e3'])
-    assert o == {'gcae': {'dropout': 0.1}, 'flow': {'sigma': 0.5}, 'align': {'every': 500}, 'tau_grid': (0.1, 1),
-                 'tau': None, 'gain': 'auto', 'target_effect': False, 'n_programs': 24, 'anchor': None,
-                 'ae_steps': 1000}
+    o = parse_sets(['gcae.dropout=0.1', 'flow.sigma=0.5', 'gain_grid=1,1.5', 'anchor=none', 'gain=auto',
+                    'target_effect=false', 'n_programs=24', 'align.every=500', 'ae_steps=1e3'])
+    assert o == {'gcae': {'dropout': 0.1}, 'flow': {'sigma': 0.5}, 'align': {'every': 500}, 'gain_grid': (1, 1.5),
+                 'anchor': None, 'gain': 'auto', 'target_effect': False, 'n_programs': 24, 'ae_steps': 1000}
     assert parse_sets(['gain=1.5']) == {'gain': 1.5} and parse_sets([]) == {}
+    assert parse_sets(['anchor=None']) == {'anchor': None}
     assert {'seed', 'gcae.dropout', 'flow.sigma', 'align.lambda_ot'} <= set(setting_keys())
 
 @needs_data
