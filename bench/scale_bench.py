@@ -80,7 +80,8 @@ def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=Non
         _wrap(owner, name, label, marks)
     def timed(label, fn):
         t, c = time.perf_counter(), time.process_time(); r = fn(); t1 = time.perf_counter()
-        out[label] = (t1 - t, time.process_time() - c, rss.peak(t, t1)); return r
+        out[label] = (t1 - t, time.process_time() - c, rss.peak(t, t1))
+        print(f'{label}: {out[label][0]:.0f} s wall, {out[label][1]:.0f} s CPU', file=sys.stderr, flush=True); return r
     t_all, c_all = time.perf_counter(), time.process_time()
     def _load():
         d = PerturbData(load(path, verbose=False))
@@ -92,6 +93,7 @@ def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=Non
         t_fit, c_fit = time.perf_counter(), time.process_time()
         m = SCBIG(cfg).fit(data, split)
         t_fit1, c_fit1 = time.perf_counter(), time.process_time()
+    print(f'fit: {t_fit1 - t_fit:.0f} s wall, {c_fit1 - c_fit:.0f} s CPU', file=sys.stderr, flush=True)
     inner, cinner = 0.0, 0.0
     for label in ['priors', 'GRC', 'autoencoder', 'flow', 'linear anchor', 'gain (val)']:
         ms = [(a, b, c) for l, a, b, c in marks if l == label and t_fit <= a <= t_fit1   # not nested in another
@@ -159,9 +161,10 @@ def main():
         cmd = [sys.executable, __file__, '--one', str(f), '--threads', str(a.threads), '--cache', cache,
                '--cells', str(a.cells), '--genes', str(a.genes), '--conditions', str(a.conditions)]
         if a.steps: cmd += ['--steps', str(a.steps)]
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        with open(Path(a.out).with_suffix('.log'), 'a') as log:        # the child's progress, stage by stage
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
         got = [l for l in p.stdout.splitlines() if l.startswith('RESULT ')]
-        if p.returncode or not got: sys.exit(f"scale_bench: fraction {f} failed:\n{p.stderr[-3000:]}")
+        if p.returncode or not got: sys.exit(f"scale_bench: fraction {f} failed: see {Path(a.out).with_suffix('.log')}")
         r = json.loads(got[-1][7:]); res.append(r)
         text.append(table(r)); print(text[-1], flush=True)
     if len(res) > 1:
