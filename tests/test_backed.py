@@ -16,7 +16,7 @@ def _fit_predict(data, split):
 
 def test_backed_fit_equals_in_memory(tmp_path):
     path = tmp_path/'synthetic.h5ad'
-    norman_sized(n_cells=1500, n_genes=150, n_conditions=8, seed=0).write_h5ad(path)
+    norman_sized(n_cells=2000, n_genes=150, n_conditions=20, seed=0).write_h5ad(path)
     mem = PerturbData(load(path, verbose=False))
     bk = PerturbData(load(path, verbose=False, backed='r'))
     assert bk.adata.isbacked and not mem.adata.isbacked and bk.adata.uns['scbig_dataset']['backed']
