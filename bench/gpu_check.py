@@ -8,7 +8,8 @@ priors), the first k-fold split. For each preset (colab-t4, and 'paper' when scb
 so when not), with AMP on (amp='auto': bf16 on compute capability 8.0+, scaled fp16 below) and off, `SCBIG.fit` runs
 a fixed number of autoencoder and flow steps (the split's training conditions, no val conditions); per stage:
 steps/s (the stage's steps over its wall time, the autoencoder's validations included) and peak GPU memory
-(torch.cuda.max_memory_allocated, reset at each stage). The same steps run on the CPU (fewer of them: the rate is what is compared) for the GPU/CPU ratio.
+(torch.cuda.max_memory_allocated, reset at each stage). The same steps run on the CPU (fewer of them: the rate is
+what is compared) for the GPU/CPU ratio.
 
 --budget tiny: a 2,400-cell x 200-gene SYNTHETIC set, 4 steps per stage, on the CPU when there is no GPU: seconds;
 tests/test_gpu_check.py runs it.

@@ -396,7 +396,7 @@ def pair(pred:ad.AnnData, # Predicted cells or pseudobulks, with the condition i
     if not np.isfinite(PX).all(): raise DataError(f"pred holds {int((~np.isfinite(PX)).sum())} NaN or infinite values", "fix the model's output before evaluating")
     ri, pi = _runs(rc), _runs(pc)
     real_cells = {c: RX[ri[c]] for c in conds + [control]}
-    pseudo = all(len(pi[c]) == 1 for c in conds)
+    pseudo = all(pi[c].stop - pi[c].start == 1 for c in conds)
     notes = []
     if pseudo:
         pred_cells = {c: np.repeat(PX[pi[c]], len(real_cells[c]), axis=0) for c in conds}
