@@ -1,6 +1,6 @@
 """scBIG end to end at Norman size on a SYNTHETIC dataset: wall time and peak memory per stage, and the cost curve.
 
-Usage: python bench/scale_bench.py [--fractions 0.125 0.25 0.5 1] [--threads 1] [--out bench/results/scale_bench.txt]
+Usage: python bench/scale_bench.py [--fractions 0.125 0.25 0.5 1] [--threads 1] [--backed] [--out FILE]
 
 The data: `scbig.synthetic.norman_sized` (SYNTHETIC: 91,000 cells x 5,000 genes, 280 conditions, made from the real
 Norman subset's control statistics and the real priors), at each fraction of the cells (genes and conditions kept).
@@ -53,7 +53,7 @@ def _wrap(owner, name, label, marks):
     setattr(owner, name, g)
 
 
-def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=None):
+def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=None, backed=False):
     "One fraction, end to end, in this process: {stage: (seconds, peak GB)}, cells, genes, the exact peak."
     import torch; torch.set_num_threads(threads)
     import numpy as np, warnings
@@ -84,7 +84,7 @@ def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=Non
         print(f'{label}: {out[label][0]:.0f} s wall, {out[label][1]:.0f} s CPU', file=sys.stderr, flush=True); return r
     t_all, c_all = time.perf_counter(), time.process_time()
     def _load():
-        d = PerturbData(load(path, verbose=False))
+        d = PerturbData(load(path, verbose=False, backed='r' if backed else None))
         return d, default_splits(d)[0]
     data, split = timed('load', _load)
     cfg = preset('cpu', seed=0, quiet=True, **(dict(ae_steps=steps, flow_steps=steps) if steps else {}))
@@ -118,13 +118,13 @@ def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=Non
     return dict(frac=frac, cells=int(data.adata.n_obs), genes=int(data.adata.n_vars),
                 conditions=len(data.perturbations),
                 test=len(split.test), stages=out, total=total, cpu=cpu, peak=peak,
-                pearson_delta=score, threads=threads, steps=steps or 'preset')
+                pearson_delta=score, threads=threads, steps=steps or 'preset', backed=backed)
 
 
 def table(r):
     lines = [f"SYNTHETIC norman_sized: {r['cells']:,} cells x {r['genes']:,} genes, {r['conditions']} conditions "
              f"({r['test']} tested: k-fold split 0, seed 0); cpu preset, seed 0, steps {r['steps']}; "
-             f"torch threads {r['threads']}",
+             f"torch threads {r['threads']}; X {'backed (read from disk)' if r.get('backed') else 'in memory'}",
              f"  {'stage':<30} {'wall s':>9} {'CPU s':>9} {'peak RSS GB':>12}"]
     for k, (s, c, g) in r['stages'].items(): lines.append(f"  {k:<30} {s:9.1f} {c:9.1f} {g:12.2f}")
     lines.append(f"  {'end to end':<30} {r['total']:9.1f} {r['cpu']:9.1f} {r['peak']:12.2f}   "
@@ -141,12 +141,13 @@ def main():
     ap.add_argument('--conditions', type=int, default=280)
     ap.add_argument('--threads', type=int, default=1, help='torch threads (1: the machine is shared)')
     ap.add_argument('--steps', type=int, default=None, help='autoencoder and flow steps (default: the cpu preset)')
+    ap.add_argument('--backed', action='store_true', help="read the .h5ad with backed='r' (out of core)")
     ap.add_argument('--cache', default=None, help='folder for the SYNTHETIC .h5ad files (default: a temp folder)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'scale_bench.txt'))
     ap.add_argument('--one', type=float, default=None, help=argparse.SUPPRESS)   # child: one fraction, JSON to stdout
     a = ap.parse_args()
     if a.one is not None:
-        r = run_one(a.one, a.threads, a.cache, a.cells, a.genes, a.conditions, a.steps)
+        r = run_one(a.one, a.threads, a.cache, a.cells, a.genes, a.conditions, a.steps, a.backed)
         print('RESULT ' + json.dumps(r)); return
     bad = [f for f in a.fractions if not 0 < f <= 1]
     if bad: sys.exit(f"scale_bench: --fractions {bad} out of (0, 1]: pass fractions of the {a.cells:,} cells, "
@@ -155,12 +156,14 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads), SCBIG_PROGRESS='0')
     env['PYTHONPATH'] = os.pathsep.join([str(ROOT)] + [p for p in [env.get('PYTHONPATH')] if p])
     res, text = [], [f"bench/scale_bench.py --fractions {' '.join(map(str, a.fractions))} --threads {a.threads}"
+                     f"{' --backed' if a.backed else ''}"
                      f"{f' --steps {a.steps}' if a.steps else ''}; {os.cpu_count()} CPUs; "
                      f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; SYNTHETIC data"]
     for f in sorted(a.fractions):
         cmd = [sys.executable, __file__, '--one', str(f), '--threads', str(a.threads), '--cache', cache,
                '--cells', str(a.cells), '--genes', str(a.genes), '--conditions', str(a.conditions)]
         if a.steps: cmd += ['--steps', str(a.steps)]
+        if a.backed: cmd += ['--backed']
         with open(Path(a.out).with_suffix('.log'), 'a') as log:        # the child's progress, stage by stage
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
         got = [l for l in p.stdout.splitlines() if l.startswith('RESULT ')]
