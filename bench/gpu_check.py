@@ -18,7 +18,7 @@ import argparse, functools, os, sys, tempfile, time, warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUDGETS = {'full': dict(cells=91_000, genes=5_000, conditions=280, gpu_steps=200, cpu_steps=10),
+BUDGETS = {'full': dict(cells=91_000, genes=5_000, conditions=280, gpu_steps=200, cpu_steps=5),
            'tiny': dict(cells=2_400, genes=200, conditions=24, gpu_steps=4, cpu_steps=4)}
 HEADER = f"  {'preset':<10} {'device':<6} {'amp':<5} {'stage':<12} {'steps':>6} {'steps/s':>9} {'peak GPU GB':>12}"
 
