@@ -1,3 +1,9 @@
+"""Predict single-cell responses to unseen genetic perturbations with gene programs, a program-token transformer and conditional flow matching (scBIG).
+
+Modules:
+
+- `scbig.synthetic`: SYNTHETIC data for scale tests only: a 91k-cell x 5k-gene Perturb-seq dataset made from the real Norman subset's statistics and the real priors, never a stand-in for measured results"""
+
 __version__ = "0.0.1"
 
 # PyPI's unrelated `scbig` 0.1.1 (bipartite-graph embedding) installs the same import package; installed over this

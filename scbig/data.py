@@ -245,6 +245,21 @@ def X_rows(self:PerturbData, rows) -> np.ndarray:
     return _read_rows(self.adata.X, rows)
 
 @patch
+def X_rows_csr(self:PerturbData, rows, block:int=20_000) -> sp.csr_matrix:
+    """Float32 CSR (len(rows), G) of those rows (sorted, unique), read `block` rows at a time (backed h5ad too):
+    the values of `X_rows` without a dense copy of them all."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) > 1 and not (np.diff(rows) > 0).all():
+        raise DataError("X_rows_csr needs sorted, unique rows", "pass np.unique(rows)")
+    X, parts = self.adata.X, []
+    for s in range(0, len(rows), block):
+        b = X[rows[s:s + block]]
+        b = b if sp.issparse(b) else np.asarray(b, dtype=np.float32)
+        parts.append(sp.csr_matrix(b, dtype=np.float32))
+    if not parts: return sp.csr_matrix((0, X.shape[1]), dtype=np.float32)
+    return sp.vstack(parts, format='csr', dtype=np.float32)
+
+@patch
 def __repr__(self:PerturbData):
     k = pd.Series([self.kind(c) for c in self.conditions]).value_counts()
     return (f"PerturbData: {len(self.cells):,} cells x {self.adata.n_vars:,} genes; {k.get('control', 0)} control, "

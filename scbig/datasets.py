@@ -310,7 +310,8 @@ def resolve_file(f:DataFile, # One file, registered in a dataset or not (the gen
 
 # %% ../nbs/02_datasets.ipynb #ee4d75be
 def _as_perturb(a:ad.AnnData, condition_key:str, control:str='control', sep:str='+', source:str='the data', verbose:bool=True) -> ad.AnnData:
-    "`a` with canonical `obs['condition']` (the original in `obs['condition_raw']`) and log-normalised float32 CSR `X`."
+    """`a` with canonical `obs['condition']` (the original in `obs['condition_raw']`) and log-normalised float32 CSR `X`
+    (backed: `X` stays on disk, as written; it must be log-normalised, CSR or dense, and is read as float32 rows)."""
     if condition_key not in a.obs:
         raise DataError(f"{source} has no column {condition_key!r} in obs (it has: {', '.join(map(str, a.obs.columns)) or 'none'})",
                         "pass condition_key= the obs column that holds each cell's perturbation")
@@ -325,10 +326,25 @@ def _as_perturb(a:ad.AnnData, condition_key:str, control:str='control', sep:str=
                         "pass control= the label this file uses for unperturbed cells, e.g. control='NTC'")
     a.obs['condition_raw'] = raw.to_numpy()
     a.obs['condition'] = pd.Categorical(np.array([c.format() for c in parsed], dtype=object)[codes])
+    if a.isbacked: return _as_perturb_backed(a, condition_key, control, sep, source)
     scale = expression_scale(a.X, what=f"X of {source}")
     if scale == 'counts': a = log_normalize(a, verbose=verbose)
     elif not (sp.issparse(a.X) and a.X.format == 'csr' and a.X.dtype == np.float32): a.X = sp.csr_matrix(a.X, dtype=np.float32)
     a.uns['scbig_dataset'] = dict(source=source, condition_key=condition_key, control=control, sep=sep, scale=scale)
+    return a
+
+def _as_perturb_backed(a:ad.AnnData, condition_key:str, control:str, sep:str, source:str) -> ad.AnnData:
+    "The checks of `_as_perturb` on a backed file's `X` (its first 20,000 rows), which is read, never rewritten."
+    fmt = getattr(a.X, 'format', 'dense')
+    if fmt not in ('csr', 'dense'):
+        raise DataError(f"X of {source} is stored as {fmt}: read backed, its cells cannot be read a block at a time",
+                        "write it once as CSR (load(path) in memory, then .write_h5ad) or load it without backed")
+    scale = expression_scale(a.X[: min(a.n_obs, 20_000)], what=f"X of {source}")
+    if scale == 'counts':
+        raise DataError(f"X of {source} holds raw counts: a backed file cannot be log-normalised in place",
+                        "load it in memory (load(path) normalises), write that with .write_h5ad, read it backed")
+    a.uns['scbig_dataset'] = dict(source=source, condition_key=condition_key, control=control, sep=sep, scale=scale,
+                                  backed=True)
     return a
 
 # %% ../nbs/02_datasets.ipynb #96a4a278
@@ -346,9 +362,11 @@ def read_h5ad_perturb(path:str|Path, # An .h5ad file
                       sep:str='+', # Separator between the genes of a pair in that column
                       gene_key:str|None=None, # var column with gene symbols to use as var_names ('auto': the first of `GENE_SYMBOL_KEYS`)
                       verbose:bool=True, # Say when raw counts are log-normalised
+                      backed:str|None=None, # 'r': leave `X` on disk, read a block of cells at a time (log-normalised)
                      ) -> ad.AnnData:
     "Any `.h5ad` with a perturbation column, as scbig uses it: log-normalised `X`, canonical `obs['condition']`."
-    a = _read_h5ad(path)
+    if backed not in (None, 'r'): raise ConfigError(f"backed={backed!r}", "use backed='r' (read-only) or None")
+    a = _read_h5ad(path, backed=backed)
     if gene_key is not None: a = _symbols_as_var_names(a, gene_key, str(path))
     return _as_perturb(a, condition_key, control=control, sep=sep, source=str(path), verbose=verbose)
 
@@ -489,12 +507,15 @@ def load(name_or_path:str|Path|Dataset, # A registry name ('norman19_subset'), a
          cache:str|Path|None=None, # Download folder for registry datasets (None: `cache_dir()`)
          download:bool=True, # Download registry files that are not found locally
          verbose:bool=True, # Say when raw counts are log-normalised
+         backed:str|None=None, # For an .h5ad file: 'r' leaves `X` on disk, read a block of cells at a time
         ) -> ad.AnnData:
     "A dataset ready to use: log-normalised float32 CSR `X`, canonical `obs['condition']`, the original in `obs['condition_raw']`."
     opts = {k: v for k, v in dict(condition_key=condition_key, control=control, sep=sep).items() if v is not None}
     if isinstance(name_or_path, Dataset) or str(name_or_path) in REGISTRY:
         ds = get_dataset(name_or_path)
         if opts: raise ConfigError(f"{', '.join(opts)} apply to files; the registered dataset {ds.name!r} knows its own", "leave them out, or pass the file's path")
+        if backed: raise ConfigError(f"backed={backed!r} applies to .h5ad files, not to the registered {ds.name!r}",
+                                     "load it in memory, or write it (.write_h5ad) and load that with backed='r'")
         a = READERS[ds.reader](*resolve(ds, cache=cache, download=download), verbose=verbose, **ds.reader_kwargs)
         a.uns['scbig_dataset'] |= dict(name=ds.name, license=ds.license, citation=ds.citation)
         return a
@@ -502,10 +523,12 @@ def load(name_or_path:str|Path|Dataset, # A registry name ('norman19_subset'), a
     if not path.exists() and not path.suffix and len(path.parts) == 1: get_dataset(str(name_or_path))   # a mistyped name
     if not path.is_file(): raise DataNotFoundError(f"no file {path}", f"check the path, or load a registered dataset: {', '.join(REGISTRY)}")
     layout = 'h5ad' if condition_key else _layout(path)
-    if layout == 'sceptre_rda': return read_sceptre_rda(path, verbose=verbose)
+    if layout == 'sceptre_rda':
+        if backed: raise ConfigError(f"backed={backed!r} applies to .h5ad files, not {path.name}", "leave it out")
+        return read_sceptre_rda(path, verbose=verbose)
     defaults = {'gears': dict(condition_key='condition', control='ctrl', sep='+', gene_key='auto'),
                 'scperturb': dict(condition_key='perturbation', control='control', sep='_'), 'h5ad': dict(condition_key='condition')}[layout]
-    return read_h5ad_perturb(path, **(defaults | opts), verbose=verbose)
+    return read_h5ad_perturb(path, **(defaults | opts), verbose=verbose, backed=backed)
 
 # %% ../nbs/02_datasets.ipynb #b77e6707
 def _status(ds:Dataset, cache:Path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math, warnings
 from dataclasses import dataclass, asdict
 import numpy as np
+import scipy.sparse as sp
 import pandas as pd
 import torch
 import torch.nn.functional as F
@@ -19,7 +20,8 @@ from .priors import PriorWarning
 from .train import Learner, TrainConfig
 
 # %% auto #0
-__all__ = ['GCAEConfig', 'program_tokens', 'token_priors', 'Attention', 'Block', 'GCAE', 'recon_loss', 'fit_gcae', 'r2']
+__all__ = ['GCAEConfig', 'program_tokens', 'token_priors', 'Attention', 'Block', 'GCAE', 'recon_loss', 'column_mean_std',
+           'fit_gcae', 'r2']
 
 # %% ../nbs/05_gcae.ipynb #5afb2d68
 @dataclass
@@ -195,11 +197,15 @@ class GCAE(nn.Module):
     @property
     def n_tokens(self) -> int: return self.idx.shape[0]
 
-    def set_mean(self, X:np.ndarray):
-        "Store the per-gene mean (and, if `cfg.standardise`, the floored standard deviation) of the (N, G) training cells `X`."
-        X = np.asarray(X)
-        self.gene_mean.copy_(torch.as_tensor(X.mean(0), dtype=torch.float32))
-        if self.cfg.standardise: self.gene_scale.copy_(torch.as_tensor(np.maximum(X.std(0), self.cfg.scale_floor), dtype=torch.float32))
+    def set_mean(self, X:np.ndarray|sp.spmatrix):
+        """Store the per-gene mean (and, if `cfg.standardise`, the floored standard deviation) of the (N, G) training
+        cells `X`, dense or sparse (a sparse `X` gives the values of its dense float32 copy: `column_mean_std`)."""
+        if sp.issparse(X): mean, std = column_mean_std(X, self.cfg.standardise)
+        else:
+            X = np.asarray(X); mean = X.mean(0); std = X.std(0) if self.cfg.standardise else None
+        self.gene_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+        if self.cfg.standardise:
+            self.gene_scale.copy_(torch.as_tensor(np.maximum(std, self.cfg.scale_floor), dtype=torch.float32))
         return self
 
     def _token_ids(self, which:str) -> torch.Tensor:
@@ -284,8 +290,25 @@ def attention_maps(self:GCAE,
         self.train(was)
 
 # %% ../nbs/05_gcae.ipynb #0b907ba7
+def column_mean_std(X:sp.spmatrix, # (N, G) sparse cells
+                    std:bool=True, # Also the standard deviation (else None)
+                    block:int=4096, # Rows densified at a time
+                   ) -> tuple:
+    """Per-column float32 mean and standard deviation of `X`, bit for bit numpy's `.mean(0)` and `.std(0)` of its
+    dense float32 copy (rows summed in order, as numpy reduces axis 0), densifying `block` rows at a time."""
+    n, G = X.shape
+    def colmean(f):
+        acc = np.zeros(G, np.float32)
+        for s in range(0, n, block):
+            b = f(X[s:s + block].toarray().astype(np.float32, copy=False))
+            acc = np.add.reduce(np.vstack([acc[None], b]), axis=0)       # acc + row 0 + row 1 ...: numpy's order
+        return np.true_divide(acc, n, out=acc, casting='unsafe')
+    mean = colmean(lambda b: b)
+    def sq(b): d = b - mean; return np.multiply(d, d, out=d)
+    return mean, (np.sqrt(colmean(sq)) if std else None)
+
 def fit_gcae(model:GCAE, # The autoencoder (its `gene_mean` is set from `X`)
-             X:np.ndarray, # (N, G) training cells, float32
+             X:np.ndarray|sp.spmatrix, # (N, G) training cells, float32; sparse (CSR): densified a batch at a time
              X_val:np.ndarray|None=None, # (N', G) validation cells (None: no validation)
              cfg:TrainConfig|None=None, # Training settings (steps, lr, validation period...)
              batch_size:int=256, # Cells per batch (paper: 256)
@@ -293,11 +316,14 @@ def fit_gcae(model:GCAE, # The autoencoder (its `gene_mean` is set from `X`)
              resume:bool=False, # Continue from out_dir's checkpoint (`Learner.fit(resume=True)`)
             ):
     "Pretrain `model` on reconstruction of the (N, G) cells `X` with `scbig.train.Learner`; returns the Learner."
-    X = np.ascontiguousarray(X, dtype=np.float32)
+    sparse = sp.issparse(X)
+    X = sp.csr_matrix(X, dtype=np.float32) if sparse else np.ascontiguousarray(X, dtype=np.float32)
     if X.ndim != 2 or X.shape[1] != len(model.genes): raise DataError(f"X is {X.shape}, expected (cells, {len(model.genes)})", "pass the cells with the model's genes, in its order")
     model.set_mean(X)
     cfg = cfg or TrainConfig()
-    def get_batch(i): return {'x': X[np.random.default_rng((cfg.seed, i)).integers(0, len(X), batch_size)]}
+    def get_batch(i):
+        idx = np.random.default_rng((cfg.seed, i)).integers(0, X.shape[0], batch_size)
+        return {'x': X[idx].toarray() if sparse else X[idx]}
     val_fn = None
     if X_val is not None:
         Xv = torch.from_numpy(np.ascontiguousarray(X_val, dtype=np.float32))

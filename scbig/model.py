@@ -209,14 +209,13 @@ def _rows_latents(gcae:GCAE, X:np.ndarray, batch:int=4096) -> np.ndarray:
                                for i in range(0, len(X), batch)])
 
 class _Fitter:
-    "What one `SCBIG.fit` holds while it trains (data in memory as latents and cells)."
+    "What one `SCBIG.fit` holds while it trains (the data as latents; cells read when needed)."
     def __init__(self, m, data, train, val):
         self.cfg, self.data, self.train, self.val, self.align_log = m.config, data, train, val, []
         self.gcae, self.labels = m.gcae, m.labels
-        self._X = {}
     def X_of(self, c) -> np.ndarray:
-        if c not in self._X: self._X[c] = self.data.X_rows(self.data.rows(c))
-        return self._X[c]
+        "The cells of condition `c`, read each time (not kept: at Norman size they would hold every cell dense)."
+        return self.data.X_rows(self.data.rows(c))
 
 def _embeddable(conds, data, table:pd.DataFrame) -> tuple[list, list]:
     "Conditions whose genes all have a prior embedding, and the genes that have none."
@@ -337,7 +336,7 @@ def fit(self:SCBIG,
     ae_cfg = TrainConfig(max_steps=c.ae_steps, lr=c.ae_lr, warmup_steps=min(50, c.ae_steps // 10),
                          val_every=max(1, c.ae_steps // 10), seed=c.seed, device=c.device, quiet=c.quiet)
     ae_out = out/'autoencoder' if out else None
-    X_ae, X_ae_val = data.X_rows(np.sort(rows)), data.X_rows(np.sort(vrows))
+    X_ae, X_ae_val = data.X_rows_csr(np.sort(rows)), data.X_rows(np.sort(vrows))   # sparse: densified a batch at a time
     self.ae_learner = fit_gcae(self.gcae, X_ae, X_ae_val, ae_cfg, batch_size=c.ae_batch, out_dir=ae_out,
                                resume=bool(out) and ckpt(ae_out))
     _check_interrupted(self.ae_learner, 'the autoencoder')
