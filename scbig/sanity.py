@@ -18,7 +18,8 @@ from .baselines import MeanBaseline
 # %% auto #0
 __all__ = ['CONTROLS', 'POSITIVE', 'NEGATIVE', 'DIRECTIONS', 'direction', 'derangement', 'means_prediction', 'ceiling_scores',
            'control_scores', 'sanity_table', 'dataset_sanity', 'conventions', 'sanity_records', 'sanity_of',
-           'headline_targets', 'dropped_targets', 'fraction_of_ceiling', 'headline_table', 'sanity_md', 'headline_md']
+           'headline_targets', 'dropped_targets', 'fraction_of_ceiling', 'headline_table', 'sanity_md', 'headline_md',
+           'sanity_text']
 
 # %% ../nbs/17_sanity.ipynb #b1423b81
 CONTROLS = {'ceiling': 'positive', 'perfect mean': 'positive', # the four controls, and their kind
@@ -250,3 +251,16 @@ def headline_md(res, model:str='scbig') -> list:
             "of its seeds), as a fraction of the split-half ceiling (ceiling / value for a metric where lower is "
             "better), the baseline it leads least or trails most on shared conditions, and its margin over that "
             "baseline with the paired 95% bootstrap interval over conditions (2000 draws, seed 0).*", '']
+
+def sanity_text(res) -> str:
+    "The sanity table and what it says, as plain text (what `scbig benchmark` prints)."
+    t = sanity_of(res)
+    if t is None: return 'sanity controls: none in this run (they are scored with the ceiling)'
+    ok, dropped = t.passes.astype(bool), dropped_targets(res)
+    return '\n'.join([f"sanity controls, {res.info.get('dataset', '')} (mean over held-out conditions; positive: "
+                      "ceiling, perfect mean; negative: mean baseline, shuffled labels):",
+                      t[[*CONTROLS, 'direction', 'passes']].round(4).to_string(), '',
+                      f"separate the controls: {', '.join(t.index[ok]) or 'none'}",
+                      *[f"do not: {m} ({w})" for m, w in t.loc[~ok, 'why not'].items()],
+                      f"headline metrics: {', '.join(headline_targets(res)) or 'none'}"
+                      + ''.join(f"; dropped {m} ({w})" for m, w in dropped.items())])
