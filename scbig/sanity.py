@@ -97,6 +97,7 @@ def control_scores(data:PerturbData, # The dataset
                    real:ad.AnnData|None=None, # `observed(data, split.test)`, if already at hand
                    ceiling_repeats:int=5, # Random half splits of the ceiling
                    seed:int=0, # Seed of the shuffled labels
+                   unknown:str='raise', # Training genes the priors lack, for the mean baseline: 'raise' or 'drop'
                   ) -> pd.DataFrame:
     """The four controls of one split scored as the benchmark scores a method: one row per (control, held-out
     condition): method (the control's name), condition, subgroup, n_cells, 'profile:metric' columns."""
@@ -108,7 +109,7 @@ def control_scores(data:PerturbData, # The dataset
     real = observed(data, split.test) if real is None else real
     conds = [c for c in dict.fromkeys(real.obs['condition'].astype(str)) if c != data.control]
     preds = {'perfect mean': means_prediction(real, conds, control=data.control),
-             'mean baseline': MeanBaseline().fit(data, split).predict(conds)}
+             'mean baseline': MeanBaseline().fit(data, split, unknown=unknown).predict(conds)}
     if len(conds) > 1:
         preds['shuffled labels'] = means_prediction(real, conds, [conds[j] for j in derangement(len(conds), seed)],
                                                     control=data.control)
