@@ -208,7 +208,8 @@ def run_benchmark(data:PerturbData, # The dataset
             bar.update(1)
         if with_ceiling:                                        # the ceiling and the other sanity controls
             bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: ceiling and sanity controls")
-            controls.append(control_scores(data, sp, profiles, real, ceiling_repeats).assign(seed=seeds[0], fold=f))
+            ctl = control_scores(data, sp, profiles, real, ceiling_repeats, unknown=unknown)
+            controls.append(ctl.assign(seed=seeds[0], fold=f))
             rows.append(controls[-1][controls[-1].method == 'ceiling']); bar.update(1)
     bar.close()
     res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells'] + [c for c in rows[0].columns if ':' in c]]
