@@ -103,9 +103,8 @@ def control_scores(data:PerturbData, # The dataset
     condition): method (the control's name), condition, subgroup, n_cells, 'profile:metric' columns."""
     from scbig.benchmark import METRICS, _scores
     profiles = list(profiles or METRICS)
-    unknown = [p for p in profiles if p not in METRICS]
-    if unknown:
-        raise ConfigError(f"profiles {unknown} have no metric list", f"use profiles of METRICS: {list(METRICS)}")
+    bad = [p for p in profiles if p not in METRICS]
+    if bad: raise ConfigError(f"profiles {bad} have no metric list", f"use profiles of METRICS: {list(METRICS)}")
     real = observed(data, split.test) if real is None else real
     conds = [c for c in dict.fromkeys(real.obs['condition'].astype(str)) if c != data.control]
     preds = {'perfect mean': means_prediction(real, conds, control=data.control),
