@@ -8,7 +8,8 @@ DIR/fold<f>/<method>__seed<s>.h5ad. This script rebuilds the real held-out cells
 `default_splits`, which are seeded), scores every saved prediction under --profiles (default: every profile of
 scbig.benchmark.METRICS), recomputes the split-half ceiling and the sanity controls (scbig.sanity) for them, and
 writes metrics.csv, summary.csv, targets.csv, sanity.csv, run.json, report.md and report.html to --out. What the
-run recorded (seeds, preset, gains, timings) is kept from --run-json (default: --out's run.json). Where --out
+run recorded (seeds, preset, gains, timings) is kept from --run-json (default: --out's run.json); the folds are
+the run's (--folds, else run.json's, else the fold count whose splits hold out the saved conditions). Where --out
 already holds a metrics.csv, the rescored values of the columns it has are compared with it and the largest
 absolute difference is printed (and kept in run.json under 'rescored'). The output is written to a temporary
 folder next to --out and moved into place at the end: an interrupted rescore leaves --out as it was.
@@ -41,6 +42,15 @@ def saved_predictions(preds:Path) -> dict:
                                 "pass --preds the folder run_benchmark(save_predictions=...) wrote")
     return out
 
+def infer_folds(data, files:dict, candidates=(5, 3, 2, 4, 6, 7, 8, 9, 10)) -> int:
+    "The fold count whose `default_splits` hold out exactly the conditions each saved fold predicts."
+    held = {f: set(ad.read_h5ad(fl[0][2]).obs.condition.astype(str)) - {data.control} for f, fl in files.items() if fl}
+    for n in candidates:
+        sp = default_splits(data, n_folds=n)
+        if all(f < len(sp) and set(sp[f].test) == h for f, h in held.items()): return n
+    raise ConfigError(f"no k-fold split of {candidates} holds out the saved folds' conditions",
+                      "pass --folds (and --dataset) as the run had")
+
 def method_order(methods, previous=None) -> list:
     "The original run's order where known, else scBIG and its variants, the baselines, then the ceiling."
     known = [m for m in (previous or []) if m in methods]
@@ -48,10 +58,10 @@ def method_order(methods, previous=None) -> list:
     return known + [m for m in rest if m not in known] + (['ceiling'] if 'ceiling' in methods else [])
 
 def rescore(data, preds, profiles, n_folds=5, ceiling_repeats=5, seed0=None, log=print):
-    "Score every saved prediction and the controls of each fold: (metrics rows, control rows, deltas, cells per condition)."
+    "Score every saved prediction and each fold's controls: (metrics rows, control rows, deltas, cells per condition)."
     files, splits = saved_predictions(Path(preds)), default_splits(data, n_folds=n_folds)
     bad = [f for f in files if f >= len(splits)]
-    if bad: raise ConfigError(f"fold(s) {bad} saved, but the split has {len(splits)} folds", "pass --folds as the run had")
+    if bad: raise ConfigError(f"fold(s) {bad} saved, but the split has {len(splits)} folds", "pass --folds as the run")
     seed0 = min(s for fl in files.values() for _, s, _ in fl) if seed0 is None else seed0
     rows, controls, deltas, n_pred = [], [], {}, []
     for f, fl in files.items():
@@ -95,7 +105,8 @@ def main():
     ap.add_argument('--out', required=True, help='folder to write; its run.json (if any) gives the run info')
     ap.add_argument('--profiles', nargs='+', default=None, help='metric profiles (default: every profile of METRICS)')
     ap.add_argument('--run-json', default=None, help="the run's run.json (default: OUT/run.json)")
-    ap.add_argument('--folds', type=int, default=None, help="folds of the split (default: the run's, else 5)")
+    ap.add_argument('--folds', type=int, default=None,
+                    help="folds of the split (default: the run's, else the count whose folds match the saved ones)")
     a = ap.parse_args()
     profiles = a.profiles or list(METRICS)
     unknown = [p for p in profiles if p not in METRICS]
@@ -103,11 +114,12 @@ def main():
     out, preds = Path(a.out), Path(a.preds)
     rj = Path(a.run_json) if a.run_json else out/'run.json'
     info = json.loads(rj.read_text()) if rj.is_file() else {}
-    folds = a.folds or int(re.search(r'(\d+) fold', info.get('split', '5 fold')).group(1))
     data = PerturbData(load(a.dataset, verbose=False))
+    folds = a.folds or (int(re.search(r'(\d+) fold', info['split']).group(1)) if 'split' in info
+                        else infer_folds(data, saved_predictions(preds)))
     name = dict(data.adata.uns.get('scbig_dataset', {})).get('name', a.dataset)
     if info.get('dataset') not in (None, name):
-        raise SystemExit(f"error: {rj} is a run of {info['dataset']}, not {name}; pass --run-json of this dataset's run")
+        raise SystemExit(f"error: {rj} is a run of {info['dataset']}, not {name}; pass --run-json of this dataset")
     t0 = time.perf_counter()
     m, ctl, deltas, n_pred = rescore(data, preds, profiles, folds, info.get('ceiling_repeats', 5),
                                      seed0=(info.get('seeds') or [None])[0], log=lambda s: print(s, flush=True))
