@@ -53,7 +53,7 @@ def infer_folds(data, files:dict, candidates=(5, 3, 2, 4, 6, 7, 8, 9, 10)) -> in
 
 def method_order(methods, previous=None) -> list:
     "The original run's order where known, else scBIG and its variants, the baselines, then the ceiling."
-    known = [m for m in (previous or []) if m in methods]
+    known = [m for m in (previous or []) if m in methods and m != 'ceiling']
     rest = sorted(set(methods) - set(known) - {'ceiling'}, key=lambda m: (not m.startswith('scbig'), m != 'scbig', m))
     return known + [m for m in rest if m not in known] + (['ceiling'] if 'ceiling' in methods else [])
 
