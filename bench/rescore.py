@@ -9,7 +9,7 @@ DIR/fold<f>/<method>__seed<s>.h5ad. This script rebuilds the real held-out cells
 scbig.benchmark.METRICS), recomputes the split-half ceiling and the sanity controls (scbig.sanity) for them, and
 writes metrics.csv, summary.csv, targets.csv, sanity.csv, run.json, report.md and report.html to --out. What the
 run recorded (seeds, preset, gains, timings) is kept from --run-json (default: --out's run.json); the folds are
-the run's (--folds, else run.json's, else the fold count whose splits hold out the saved conditions). Where --out
+the run's (--folds, else the fold count whose splits hold out the saved conditions, run.json's tried first). Where --out
 already holds a metrics.csv, the rescored values of the columns it has are compared with it and the largest
 absolute difference is printed (and kept in run.json under 'rescored'). The output is written to a temporary
 folder next to --out and moved into place at the end: an interrupted rescore leaves --out as it was.
@@ -115,8 +115,8 @@ def main():
     rj = Path(a.run_json) if a.run_json else out/'run.json'
     info = json.loads(rj.read_text()) if rj.is_file() else {}
     data = PerturbData(load(a.dataset, verbose=False))
-    folds = a.folds or (int(re.search(r'(\d+) fold', info['split']).group(1)) if 'split' in info
-                        else infer_folds(data, saved_predictions(preds)))
+    said = [int(k) for k in re.findall(r'(\d+) fold', info.get('split', ''))]     # the run's count first
+    folds = a.folds or infer_folds(data, saved_predictions(preds), tuple(dict.fromkeys(said + [5, 3, 2, 4, 6, 7, 8, 9, 10])))
     name = dict(data.adata.uns.get('scbig_dataset', {})).get('name', a.dataset)
     if info.get('dataset') not in (None, name):
         raise SystemExit(f"error: {rj} is a run of {info['dataset']}, not {name}; pass --run-json of this dataset")
