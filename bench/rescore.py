@@ -116,7 +116,8 @@ def main():
     info = json.loads(rj.read_text()) if rj.is_file() else {}
     data = PerturbData(load(a.dataset, verbose=False))
     said = [int(k) for k in re.findall(r'(\d+) fold', info.get('split', ''))]     # the run's count first
-    folds = a.folds or infer_folds(data, saved_predictions(preds), tuple(dict.fromkeys(said + [5, 3, 2, 4, 6, 7, 8, 9, 10])))
+    tries = tuple(dict.fromkeys(said + [5, 3, 2, 4, 6, 7, 8, 9, 10]))
+    folds = a.folds or infer_folds(data, saved_predictions(preds), tries)
     name = dict(data.adata.uns.get('scbig_dataset', {})).get('name', a.dataset)
     if info.get('dataset') not in (None, name):
         raise SystemExit(f"error: {rj} is a run of {info['dataset']}, not {name}; pass --run-json of this dataset")
