@@ -23,6 +23,8 @@ from .metrics import evaluate, observed, ceiling, plot_metric
 from .model import SCBIG, preset, choose_gain
 from .model import prior_embeddings, _table_info
 from .priors import as_embedding_table
+from .sanity import control_scores, sanity_table, sanity_records, conventions, fraction_of_ceiling
+from .sanity import headline_targets, sanity_md, sanity_of, headline_md
 
 # %% auto #0
 __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE', 'REPORT_SECTIONS',
@@ -94,7 +96,7 @@ class BenchmarkResult:
         m, rows = self.metrics, []
         base = [k for k in dict.fromkeys(m.method) if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
         mine = m[m.method == model]
-        for t in metrics or [t for t in TARGETS if t in m.columns]:
+        for t in metrics or [t for t in headline_targets(self) if t in m.columns]:
             for b in base:
                 bv = m[(m.method == b) & m[t].notna()].drop_duplicates('condition').set_index('condition')[t]
                 if not len(bv) or not len(mine): continue
@@ -110,7 +112,7 @@ class BenchmarkResult:
         pr = self.paired(model) if subgroup == 'all' else pd.DataFrame()
         base = [k for k in s.index if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
         rows = []
-        for t in TARGETS:
+        for t in headline_targets(self):                   # the targets that pass the sanity controls
             if t not in s.columns: continue
             b = s.loc[base, t].dropna()
             best, who = (b.max(), b.idxmax()) if len(b) else (np.nan, None)
@@ -149,7 +151,7 @@ def run_benchmark(data:PerturbData, # The dataset
     if not isinstance(data, PerturbData): raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, ...)")
     splits, seeds, overrides, log = splits or default_splits(data), list(seeds), dict(overrides or {}), log or (lambda *a: None)
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
-    rows, timings, res = [], {}, BenchmarkResult(None, {})
+    rows, timings, res, controls = [], {}, BenchmarkResult(None, {}), []
     gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
     n_used = []                             # cells predicted per condition in each fit (at most its stored ones)
     with warnings.catch_warnings():
@@ -204,30 +206,21 @@ def run_benchmark(data:PerturbData, # The dataset
                 for label, pred in benchmark_predictions(b.fit(data, sp, unknown=unknown), data, sp, name).items():
                     add(label, seeds[0], pred); gains.setdefault(label, []).append(float(pred.uns['scbig']['gain']))
             bar.update(1)
-        if with_ceiling:
-            bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: ceiling")
-            t = None
-            for p in profiles:
-                ev = ceiling(real, p, n_repeats=ceiling_repeats, subgroup=sp, skip=['pearson_edistance'] if p == 'cell_eval' else ())
-                k = ev.table[[x for x in METRICS[p] if x in ev.table.columns]].add_prefix(f'{p}:')
-                t = ev.table[['subgroup', 'n_cells']].join(k) if t is None else t.join(k)
-            rows.append(t.assign(method='ceiling', seed=seeds[0], fold=f).reset_index())
-            bar.update(1)
+        if with_ceiling:                                        # the ceiling and the other sanity controls
+            bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: ceiling and sanity controls")
+            ctl = control_scores(data, sp, profiles, real, ceiling_repeats, unknown=unknown)
+            controls.append(ctl.assign(seed=seeds[0], fold=f))
+            rows.append(controls[-1][controls[-1].method == 'ceiling']); bar.update(1)
     bar.close()
     res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells'] + [c for c in rows[0].columns if ':' in c]]
     res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'), 'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
                 'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds, 'preset': preset_name, 'overrides': overrides,
                 'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': min(n_used, default=n_cells), 'ceiling_repeats': ceiling_repeats,
                 'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
-                'conventions': {p: evaluate(*_tiny_pair(data, splits[0]), p, skip=['pearson_edistance'] if p == 'cell_eval' else ()).describe() for p in profiles}}
+                'conventions': conventions(data, splits[0], profiles)}
     res.info['gains'], res.info['gene_embeddings'] = gains, _table_info(user)
+    res.info['sanity'] = sanity_records(sanity_table(pd.concat(controls))) if controls else None
     return res
-
-def _tiny_pair(data, sp):
-    "A one-condition pseudobulk prediction, only to print a profile's conventions."
-    real = observed(data, sp.test[:1])
-    from scbig.baselines import MeanBaseline
-    return MeanBaseline().fit(data, sp).predict(sp.test[:1]), real
 
 # %% ../nbs/12_benchmark.ipynb #b7d0e002
 def _boot(d:np.ndarray, n_boot:int, level:float, seed:int) -> np.ndarray:
@@ -250,7 +243,7 @@ def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult
     if model not in set(m.method): raise ConfigError(f"no method {model!r} in the results", f"use one of {sorted(set(m.method))}")
     base = baselines or [k for k in dict.fromkeys(m.method) if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
     lo_name, hi_name = f'{level:.0%} low', f'{level:.0%} high'
-    for t in metrics or [t for t in TARGETS if t in m.columns]:
+    for t in metrics or [t for t in headline_targets(res) if t in m.columns]:
         own = m[m.method == model].groupby('condition')[t].mean()
         for b in base:
             bv = m[(m.method == b) & m[t].notna()].drop_duplicates('condition').set_index('condition')[t]
@@ -363,7 +356,8 @@ def headline_figure(res, # A `BenchmarkResult`, or {name: BenchmarkResult}: one 
     the y axis) with a bootstrap interval over conditions, the model's sd over seeds, and the split-half ceiling
     as a dashed line: a matplotlib Figure."""
     rs = _results(res)
-    metrics = metrics or [t for t in TARGETS if all(t in r.metrics.columns for r in rs.values())]
+    passing = lambda t: all(t in headline_targets(r) and t in r.metrics.columns for r in rs.values())
+    metrics = metrics or [t for t in TARGETS if passing(t)]   # the targets that pass the sanity controls
     if not metrics: raise ConfigError("no metric to plot", f"pass metrics= with columns of the results, e.g. {TARGETS}")
     keep = lambda meth: meth != 'ceiling' and (variants or not str(meth).startswith(f'{model} '))
     shown = {k: [meth for meth in dict.fromkeys(r.metrics.method) if keep(meth)] for k, r in rs.items()}
@@ -402,6 +396,7 @@ def standing(res, # A `BenchmarkResult`, or {name: BenchmarkResult} (e.g. per da
             common = own.index.intersection(bv.index)
             ceil = _per_condition(r.metrics, 'ceiling', t).reindex(common).mean()
             rows.append({'dataset': name, 'metric': t, 'conditions': int(g.loc[b, 'n']), model: own[common].mean(),
+                         'fraction of ceiling': fraction_of_ceiling(own[common].mean(), ceil, t),
                          'best baseline': b, 'baseline value': bv[common].mean(), 'ceiling': ceil,
                          'margin': g.loc[b, 'margin'], lo_name: g.loc[b, lo_name], hi_name: g.loc[b, hi_name]})
     return pd.DataFrame(rows).set_index(['dataset', 'metric'])
@@ -488,7 +483,7 @@ def _mean_sd(s:pd.DataFrame, cols) -> pd.DataFrame:
     txt = lambda v, sd: 'n/a' if pd.isna(v) else _cell(v) + (f' ± {sd:.3f}' if pd.notna(sd) else '')
     return pd.DataFrame({c: [txt(v, sd) for v, sd in zip(s[c], s[f'{c} sd'])] for c in cols}, index=s.index)
 
-REPORT_SECTIONS = ['Headline', 'Run', 'Targets', 'Margins', 'Results', 'Figures', 'Conventions']
+REPORT_SECTIONS = ['Headline', 'Sanity', 'Run', 'Targets', 'Margins', 'Results', 'Figures', 'Conventions']
 REPORT_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;line-height:1.45;color:#222}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}h3{font-size:1.05em}
@@ -510,7 +505,8 @@ def _report_md(res, s, tg, mg, figs, command, src) -> str:
           "ceiling dashed grey. Metrics: `scbig:` the scbig profile (r_all: Pearson of predicted and real deltas "
           "over all genes; PDS), `cell_eval:` the cell_eval profile (discrimination score L1); higher is better for "
           "each. The whiskers show how each mean moves with the held-out conditions; whether scBIG differs from a "
-          "baseline is the paired question of the Margins table.*", '',
+          "baseline is the paired question of the Margins table.*", '', *headline_md(res),
+          '## Sanity', '', *sanity_md(res),
           '## Run', '',
           f"- command: `{command or 'run_benchmark(...)'}`",
           f"- data: {i['n_cells']:,} cells x {i['n_genes']:,} genes; split: {i['split']}",
@@ -553,6 +549,7 @@ def write_report(res:BenchmarkResult, # A `run_benchmark` result
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     s, tg = res.summary(), res.targets()
     res.metrics.to_csv(out/'metrics.csv', index=False); s.to_csv(out/'summary.csv'); tg.to_csv(out/'targets.csv')
+    if sanity_of(res) is not None: sanity_of(res).to_csv(out/'sanity.csv')
     (out/'run.json').write_text(json.dumps({**res.info, 'command': command}, indent=1, default=str))
     figs = figures(res)
     mg = margins(res) if 'scbig' in set(res.metrics.method) else pd.DataFrame()

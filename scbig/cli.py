@@ -29,6 +29,7 @@ from .flow import FlowConfig
 from .align import AlignConfig
 from .train import TrainingError
 from .benchmark import run_benchmark, write_report, default_splits
+from .sanity import sanity_text
 from .validate import check_count, check_out_file, read_split_json, check_known_genes, DroppedWarning
 
 # %% auto #0
@@ -397,6 +398,7 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
         _stage(f'writing the report to {out}')
         paths = write_report(res, out, command=cmd)
         with pd.option_context('display.width', 160, 'display.max_columns', 12): print(res.targets().round(3).to_string())
+        print(sanity_text(res))                                   # which metrics separate the controls
         print(f"wrote {', '.join(str(p) for p in paths.values())}")
     _quiet(go)
 
