@@ -1,3 +1,9 @@
+"""Predict single-cell responses to unseen genetic perturbations with gene programs, a program-token transformer and conditional flow matching (scBIG).
+
+Modules:
+
+- `scbig.de_metrics`: DE conventions that pass sanity controls on real data (the `de` profile), the DE-weighted WMSE and weighted delta R² (Mejia, Miller et al. 2025), and the Virtual Cell Challenge's `vcc` profile with its normalised score"""
+
 __version__ = "0.0.1"
 
 # PyPI's unrelated `scbig` 0.1.1 (bipartite-graph embedding) installs the same import package; installed over this
