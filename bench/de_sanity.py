@@ -14,7 +14,7 @@ conditions are scored under four controls:
 
 Metrics: every candidate of the `de` profile (`scbig.de_metrics.de_scores`, all columns), the `vcc` profile and the
 cell-eval-exact DE metrics of the `cell_eval` profile. A metric passes on a dataset when both positive controls are
-better than both negative controls (mean over all test conditions; lower is better for wmse and mae, higher for the
+better than both negative controls (margin > 0; mean over all test conditions; lower is better for wmse and mae, higher for the
 rest). Prints the table (metric x control x dataset) and writes it to `--out`.
 """
 import argparse, time
@@ -78,7 +78,8 @@ def table(long:pd.DataFrame) -> pd.DataFrame:
     t = long.groupby(['metric', 'control'], sort=False)['value'].mean().unstack('control')[CONTROLS]
     lower = t.index.isin(list(LOWER))
     pos, neg = t[['ceiling', 'perfect']], t[['mean', 'shuffled']]
-    t['pass'] = np.where(lower, pos.max(axis=1) < neg.min(axis=1), pos.min(axis=1) > neg.max(axis=1))
+    t['margin'] = np.where(lower, neg.min(axis=1) - pos.max(axis=1), pos.min(axis=1) - neg.max(axis=1))
+    t['pass'] = t['margin'] > 0
     t['nan'] = long.groupby(['metric'], sort=False)['value'].apply(lambda v: int(v.isna().sum())).reindex(t.index)
     return t
 
@@ -95,8 +96,9 @@ def main(datasets, repeats:int=5, out:str|None=None) -> str:
         print(blocks[-1], flush=True)
     txt = ('DE sanity controls (bench/de_sanity.py). Positive: ceiling (split-half), perfect (real mean). Negative: mean '
            '(MeanBaseline on the fold\'s training conditions), shuffled (real means, labels deranged, seed 0). Values: mean over '
-           'the test conditions of all folds (NaN left out; `nan` counts them over all controls). pass: both positives better '
-           f'than both negatives (lower is better for {sorted(LOWER)}).\n\n' + '\n\n'.join(blocks) + '\n')
+           'the test conditions of all folds (NaN left out; `nan` counts them over all controls). margin: worse positive minus '
+           'better negative (sign-flipped where lower is better); pass: margin > 0, i.e. both positives better than both '
+           f'negatives (lower is better for {sorted(LOWER)}).\n\n' + '\n\n'.join(blocks) + '\n')
     if out: open(out, 'w').write(txt)
     return txt
 

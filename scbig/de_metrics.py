@@ -160,10 +160,10 @@ def _m_vcc(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     t['score'] = t[['des_norm', 'pds_norm', 'mae_norm']].mean(axis=1)
     return t, {**vcc_normalise(u, bm), **{f'baseline_{k}': v for k, v in bm.items()}}
 
-# %% ../nbs/17_de_metrics.ipynb #d565c732
+# %% ../nbs/17_de_metrics.ipynb #defd79ef
 PROFILES['de'] = dict(
     source='scbig DE convention chosen by sanity controls (bench/de_sanity.py); wmse / wr2_delta: Mejia, Miller et al. 2025',
-    metrics=['overlap_t_20', 'overlap_t_50', 'spearman_de_20', 'wmse', 'wr2_delta'],
+    metrics=['spearman_de_20', 'overlap_t_20', 'wmse', 'wr2_delta'],
     control_source='real', de='t_expressed', n_de=20, nan_policy='skip', zero_genes='keep', min_frac=0.1)
 PROFILES['vcc'] = dict(
     source=('Virtual Cell Challenge as cell-eval computes it: MetricPipeline profile "vcc" (overlap_at_N, discrimination_score_l1, '
