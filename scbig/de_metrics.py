@@ -97,7 +97,8 @@ def de_scores(pr:Pair, # Real and predicted data of the same conditions (`scbig.
             r[f'overlap_t_{n}'] = set_overlap(R, top_set(dh, E, n))
             r[f'overlap_tz_{n}'] = set_overlap(R, top_set(z, E & (sd > 0), n))
             r[f'overlap_pb_{n}'] = set_overlap(top_set(d, E, n), top_set(dh, E, n))
-            r[f'spearman_de_{n}'] = _spearman(d[R], dh[R]) if len(R) > 1 else np.nan
+            r[f'spearman_de_{n}'] = (np.nan if len(R) < 2 else 0.0 if np.ptp(dh[R]) < 1e-12    # a flat δ̂ orders nothing: 0
+                                     else _spearman(d[R], dh[R]))
         others = [pr.real_cells[o] for o in pr.conditions if o != cond]
         w = de_weights(t_overestim_var(X, np.vstack(others) if others else C))          # vs rest (vs control if alone)
         r['wmse'] = wmse(pr.real_means[i], pr.pred_means[i], w)
