@@ -1,4 +1,4 @@
-"""Sanity controls for DE metrics: which conventions order two positive and two negative controls correctly on real data.
+"""Sanity controls for DE metrics: which conventions order two positive and two negative controls right on real data.
 
 Usage: python bench/de_sanity.py [--datasets norman19_subset papalexi2021 mcfaline23_subset] [--repeats 5]
                                  [--out bench/results/de_sanity.txt]
@@ -14,8 +14,8 @@ conditions are scored under four controls:
 
 Metrics: every candidate of the `de` profile (`scbig.de_metrics.de_scores`, all columns), the `vcc` profile and the
 cell-eval-exact DE metrics of the `cell_eval` profile. A metric passes on a dataset when both positive controls are
-better than both negative controls (margin > 0; mean over all test conditions; lower is better for wmse and mae, higher for the
-rest). Prints the table (metric x control x dataset) and writes it to `--out`.
+better than both negative controls (margin > 0; mean over all test conditions; lower is better for wmse and mae,
+higher for the rest). Prints the table (metric x control x dataset) and writes it to `--out`.
 """
 import argparse, time
 import numpy as np
@@ -90,15 +90,17 @@ def main(datasets, repeats:int=5, out:str|None=None) -> str:
         data = PerturbData(load(name, verbose=False))
         splits = default_splits(data)
         t = table(scores(data, repeats))
-        head = (f"## {name}: {data.adata.n_obs} cells x {data.adata.n_vars} genes; {splits[0].kind}, {len(splits)} folds, "
-                f"{sum(len(s.test) for s in splits)} test conditions; ceiling {repeats} halvings (seed 0); {time.perf_counter() - t0:.0f} s")
+        n_test, secs = sum(len(s.test) for s in splits), time.perf_counter() - t0
+        head = (f"## {name}: {data.adata.n_obs} cells x {data.adata.n_vars} genes; {splits[0].kind}, "
+                f"{len(splits)} folds, {n_test} test conditions; ceiling {repeats} halvings (seed 0); {secs:.0f} s")
         blocks.append(head + '\n' + t.to_string(float_format=lambda v: f'{v:.3f}'))
         print(blocks[-1], flush=True)
-    txt = ('DE sanity controls (bench/de_sanity.py). Positive: ceiling (split-half), perfect (real mean). Negative: mean '
-           '(MeanBaseline on the fold\'s training conditions), shuffled (real means, labels deranged, seed 0). Values: mean over '
-           'the test conditions of all folds (NaN left out; `nan` counts them over all controls). margin: worse positive minus '
-           'better negative (sign-flipped where lower is better); pass: margin > 0, i.e. both positives better than both '
-           f'negatives (lower is better for {sorted(LOWER)}).\n\n' + '\n\n'.join(blocks) + '\n')
+    txt = ('DE sanity controls (bench/de_sanity.py). Positive: ceiling (split-half), perfect (real mean). '
+           'Negative: mean (MeanBaseline on the fold\'s training conditions), shuffled (real means, labels deranged, '
+           'seed 0). Values: mean over the test conditions of all folds (NaN left out; `nan` counts them over all '
+           'controls). margin: worse positive minus better negative (sign-flipped where lower is better); pass: '
+           'margin > 0, i.e. both positives better than both negatives '
+           f'(lower is better for {sorted(LOWER)}).\n\n' + '\n\n'.join(blocks) + '\n')
     if out: open(out, 'w').write(txt)
     return txt
 

@@ -31,7 +31,8 @@ __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'MODEL_COLOUR', 'CEI
            'results_table']
 
 # %% ../nbs/12_benchmark.ipynb #d0024148
-METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'], 'cell_eval': ['pearson_delta', 'mse', 'discrimination_score_l1', 'overlap_at_N'],
+METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'],
+           'cell_eval': ['pearson_delta', 'mse', 'discrimination_score_l1', 'overlap_at_N'],
            'de': ['spearman_de_20', 'overlap_t_20', 'wmse', 'wr2_delta'], 'vcc': ['des', 'pds', 'mae', 'score']}
 TARGETS = ['scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1'] # The issue's targets: higher is better for each
 ABLATIONS = {'random programs (no GRC)': dict(programs='random'), 'no prior embedding in tokens': dict(gcae=dict(use_prior=False)),

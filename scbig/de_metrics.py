@@ -22,14 +22,14 @@ def expressed(cells:np.ndarray, # (n, G) cells of the condition
               ctrl_cells:np.ndarray, # (n_ctrl, G) control cells
               min_frac:float=0.1, # Smallest fraction of cells with a count > 0
              ) -> np.ndarray:
-    "Genes detected (> 0) in at least `min_frac` of the condition's cells or of the control cells: the genes DE is read on."
+    "Genes detected (> 0) in at least `min_frac` of the condition's or of the control cells: where DE is read."
     return ((cells > 0).mean(axis=0) >= min_frac) | ((ctrl_cells > 0).mean(axis=0) >= min_frac)
 
 def top_set(score:np.ndarray, # (G,) a signed or absolute score per gene
             keep:np.ndarray, # (G,) bool: the genes that may be chosen
             n:int, # How many genes
            ) -> np.ndarray:
-    "Indices of the kept genes whose |score| reaches the n-th largest: ties at the cut are all kept (none broken), a zero score never counts."
+    "Kept genes whose |score| reaches the n-th largest: ties at the cut all kept (none broken), a zero never counts."
     s = np.where(keep, np.abs(np.asarray(score, dtype=np.float64)), 0.0)
     pos = np.sort(s[s > 0])[::-1]
     if not len(pos): return np.array([], dtype=int)
@@ -46,7 +46,7 @@ def set_overlap(a:np.ndarray, # Indices of one gene set (the real DE genes)
 def t_overestim_var(cells:np.ndarray, # (n, G) cells of the group
                     rest:np.ndarray, # (m, G) cells of the reference
                    ) -> np.ndarray:
-    "scanpy's 't-test_overestim_var' score per gene: the reference's variance is divided by the group's cell count (ddof 1; NaN -> 0)."
+    "scanpy's 't-test_overestim_var' score per gene: both variances over the group's cell count (ddof 1; NaN -> 0)."
     n = len(cells)
     with np.errstate(divide='ignore', invalid='ignore'):
         t = (cells.mean(0) - rest.mean(0)) / np.sqrt(cells.var(0, ddof=1) / n + rest.var(0, ddof=1) / n)
@@ -54,7 +54,7 @@ def t_overestim_var(cells:np.ndarray, # (n, G) cells of the group
 
 def de_weights(score:np.ndarray, # (G,) a DE statistic per gene
               ) -> np.ndarray:
-    "Mejia, Miller et al. 2025's gene weights: |score| min-max scaled to [0, 1], squared, normalised to sum 1 (uniform if all equal)."
+    "Mejia, Miller et al. 2025's gene weights: |score| min-max scaled to [0, 1], squared, normalised to sum 1."
     s = np.abs(np.asarray(score, dtype=np.float64))
     lo, hi = s.min(), s.max()
     w = (s - lo) / (hi - lo) if hi > lo else np.full_like(s, 1.0 if hi > 0 else 0.0)
@@ -67,7 +67,7 @@ def wmse(true:np.ndarray, pred:np.ndarray, w:np.ndarray) -> float:
     return float(np.sum(w * (np.asarray(pred, dtype=np.float64) - np.asarray(true, dtype=np.float64)) ** 2))
 
 def weighted_r2(true:np.ndarray, pred:np.ndarray, w:np.ndarray) -> float:
-    "Weighted R² as sklearn's `r2_score(true, pred, sample_weight=w)`: 1 − Σw(y − ŷ)² / Σw(y − ȳ_w)²; NaN if y is constant."
+    "Weighted R² as sklearn's `r2_score(.., sample_weight=w)`: 1 − Σw(y − ŷ)² / Σw(y − ȳ_w)²; NaN for a constant y."
     y, yh, w = (np.asarray(v, dtype=np.float64) for v in (true, pred, w))
     den = np.sum(w * (y - np.sum(w * y) / np.sum(w)) ** 2)
     return float(1 - np.sum(w * (y - yh) ** 2) / den) if den > 1e-300 else np.nan
@@ -97,8 +97,8 @@ def de_scores(pr:Pair, # Real and predicted data of the same conditions (`scbig.
             r[f'overlap_t_{n}'] = set_overlap(R, top_set(dh, E, n))
             r[f'overlap_tz_{n}'] = set_overlap(R, top_set(z, E & (sd > 0), n))
             r[f'overlap_pb_{n}'] = set_overlap(top_set(d, E, n), top_set(dh, E, n))
-            r[f'spearman_de_{n}'] = (np.nan if len(R) < 2 else 0.0 if np.ptp(dh[R]) < 1e-12    # a flat δ̂ orders nothing: 0
-                                     else _spearman(d[R], dh[R]))
+            flat = len(R) > 1 and np.ptp(dh[R]) < 1e-12                       # a flat δ̂ orders nothing: 0
+            r[f'spearman_de_{n}'] = np.nan if len(R) < 2 else 0.0 if flat else _spearman(d[R], dh[R])
         others = [pr.real_cells[o] for o in pr.conditions if o != cond]
         w = de_weights(t_overestim_var(X, np.vstack(others) if others else C))          # vs rest (vs control if alone)
         r['wmse'] = wmse(pr.real_means[i], pr.pred_means[i], w)
@@ -123,25 +123,27 @@ def _m_de(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
 def vcc_baseline(pr:Pair, # The evaluated pair
                  train_means:np.ndarray|None=None, # (T, G) training perturbations' means (default: real's conditions)
                 ) -> np.ndarray:
-    "cell-eval's cell-mean baseline (`_build_pert_baseline`): the mean of every condition's mean, the control's row included."
+    "cell-eval's cell-mean baseline (`_build_pert_baseline`): the mean of all condition means, the control's included."
     M = pr.real_means if train_means is None else np.asarray(train_means, dtype=np.float64)
     return np.vstack([M, pr.ctrl_real[None]]).mean(axis=0)
 
-def _vcc_parts(pr:Pair, pred_means:np.ndarray, pred_cells:dict, pred_ctrl:np.ndarray, real_de:pd.DataFrame) -> pd.DataFrame:
-    "DES (overlap_at_N), PDS (discrimination_score_l1) and MAE of one prediction, per condition, as cell-eval computes them."
+def _vcc_parts(pr:Pair, pred_means:np.ndarray, pred_cells:dict, pred_ctrl:np.ndarray, real_de:pd.DataFrame):
+    "DES (overlap_at_N), PDS (discrimination_score_l1), MAE of one prediction per condition, as cell-eval's."
     dR, dP = pr.real_means - pr.ctrl_real, pred_means - pred_ctrl
     pred_de = wilcoxon_de({c: pred_cells[c] for c in pr.conditions}, pred_cells[pr.control], pr.genes)
     des = _de_metrics(real_de, pred_de, pr.conditions)[0]['overlap_at_N']
-    return pd.DataFrame({'des': des.values, 'pds': discrimination_score(dR, dP, pr.conditions, pr.genes, 'l1'),
-                         'mae': [mae(pr.real_means[i], pred_means[i]) for i in range(len(pr.conditions))]}, index=pr.conditions)
+    maes = [mae(pr.real_means[i], pred_means[i]) for i in range(len(pr.conditions))]
+    pds = discrimination_score(dR, dP, pr.conditions, pr.genes, 'l1')
+    return pd.DataFrame({'des': des.values, 'pds': pds, 'mae': maes}, index=pr.conditions)
 
 def vcc_normalise(user:dict, # Mean over conditions of 'des', 'pds', 'mae' of the prediction
                   base:dict, # The same of the cell-mean baseline
                  ) -> dict:
-    "cell-eval's `score_agg_metrics`: (u − b)/(1 − b) for DES and PDS, 1 − u/b for MAE; NaN -> 0, clipped at 0; and their mean."
+    "cell-eval's `score_agg_metrics`: (u − b)/(1 − b) for DES, PDS; 1 − u/b for MAE; NaN -> 0, clip at 0; mean."
     u, b = ({k: np.float64(d[k]) for k in ('des', 'pds', 'mae')} for d in (user, base))
     with np.errstate(divide='ignore', invalid='ignore'):
-        s = {'des': (u['des'] - b['des']) / (1 - b['des']), 'pds': (u['pds'] - b['pds']) / (1 - b['pds']), 'mae': 1 - u['mae'] / b['mae']}
+        s = {'des': (u['des'] - b['des']) / (1 - b['des']), 'pds': (u['pds'] - b['pds']) / (1 - b['pds']),
+             'mae': 1 - u['mae'] / b['mae']}
     s = {f'{k}_from_baseline': max(0.0, float(np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0))) for k, v in s.items()}
     return {**s, 'vcc_score': float(np.mean(list(s.values())))}
 
@@ -161,14 +163,16 @@ def _m_vcc(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     t['score'] = t[['des_norm', 'pds_norm', 'mae_norm']].mean(axis=1)
     return t, {**vcc_normalise(u, bm), **{f'baseline_{k}': v for k, v in bm.items()}}
 
-# %% ../nbs/17_de_metrics.ipynb #defd79ef
+# %% ../nbs/17_de_metrics.ipynb #f3ffa8cc
 PROFILES['de'] = dict(
-    source='scbig DE convention chosen by sanity controls (bench/de_sanity.py); wmse / wr2_delta: Mejia, Miller et al. 2025',
+    source=('scbig DE convention chosen by sanity controls (bench/de_sanity.py); '
+            'wmse / wr2_delta: Mejia, Miller et al. 2025'),
     metrics=['spearman_de_20', 'overlap_t_20', 'wmse', 'wr2_delta'],
     control_source='real', de='t_expressed', n_de=20, nan_policy='skip', zero_genes='keep', min_frac=0.1)
 PROFILES['vcc'] = dict(
-    source=('Virtual Cell Challenge as cell-eval computes it: MetricPipeline profile "vcc" (overlap_at_N, discrimination_score_l1, '
-            'mae), baseline by _baseline._build_pert_baseline, normalised by _score.score_agg_metrics'),
+    source=('Virtual Cell Challenge as cell-eval computes it: MetricPipeline profile "vcc" (overlap_at_N, '
+            'discrimination_score_l1, mae), baseline by _baseline._build_pert_baseline, '
+            'normalised by _score.score_agg_metrics'),
     metrics=['des', 'pds', 'mae', 'des_norm', 'pds_norm', 'mae_norm', 'score'],
     control_source='each', de='wilcoxon', n_de=None, nan_policy='keep', zero_genes='keep', fdr_scope='condition')
 _COMPUTE.update(de=_m_de, vcc=_m_vcc)

@@ -527,15 +527,16 @@ def _de_text(o:dict) -> str:
     if o['de'] is None: return 'none (no DE-restricted metric in this profile)'
     k = 'all significant' if o['n_de'] is None else f"top {o['n_de']}"
     rule = {'top_delta': 'by |x̄_p − c̄|', 'ttest': 'by |Welch t| vs control (scanpy order)', 'ttest_non_dropout': 'by |Welch t|, dropout genes removed',
-            'wilcoxon': f"Mann–Whitney vs control, BH FDR < 0.05 with FDR scope '{o['fdr_scope']}', ranked by |log2FC| (pdex, ε = 0)",
-            't_expressed': "by |Welch t| vs control among the expressed genes (> 0 in ≥ 10% of the condition's or control cells), "
-                           "ties at the cut kept; predicted: by |pseudobulk δ̂| on the same genes"}[o['de']]
+            'wilcoxon': f"Mann–Whitney vs control, BH FDR < 0.05 with FDR scope '{o['fdr_scope']}', "
+                        "ranked by |log2FC| (pdex, ε = 0)",
+            't_expressed': "by |Welch t| vs control among the expressed genes (> 0 in ≥ 10% of the condition's "
+                           "or control cells), ties at the cut kept; predicted: by |δ̂| on those genes"}[o['de']]
     return f"{k} {rule}"
 
 # %% ../nbs/11_metrics.ipynb #9e4ab542
 def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) real's conditions, genes in real's order
              real:ad.AnnData, # Observed cells of the evaluated conditions plus control cells (see `observed`)
-             profile:str='scbig', # One of PROFILES: 'scbig', 'gears', 'cell_eval', 'systema', 'perturbench', 'de', 'vcc'
+             profile:str='scbig', # PROFILES: 'scbig', 'gears', 'cell_eval', 'systema', 'perturbench', 'de', 'vcc'
              subgroup=None, # A `Split` or dict condition -> subgroup (e.g. 'combo_seen1'); default: one group 'all'
              condition_key:str='condition', # Column of `obs` (both files) with the condition
              control:str='control', # Control label
@@ -545,7 +546,7 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
              nan_policy:str|None=None, # 'skip', 'zero' or 'keep' (default: the profile's)
              zero_genes:str|None=None, # 'keep' or 'drop' the genes zero in every evaluated cell (default: the profile's)
              fdr_scope:str|None=None, # 'condition' or 'run' for Wilcoxon DE (default: the profile's)
-             train_means=None, # (T, G) training perturbation pseudobulks (DataFrame or array): Systema's reference; vcc's baseline
+             train_means=None, # (T, G) training pseudobulks (DataFrame or array): Systema's reference; vcc's baseline
              skip=(), # Metrics not to compute (e.g. 'pearson_edistance', which is quadratic in cells)
              seed:int=0, # Seed of PerturBench's tie-breaking shuffle
              absent:str='raise', # Predicted conditions that real lacks: 'raise' or 'drop' (left out, warned)
@@ -564,7 +565,8 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
     zero = np.all(np.vstack(list(pr.real_cells.values())) == 0, axis=0)
     if o['zero_genes'] == 'drop': pr = _keep_genes(pr, ~zero)
     if profile == 'systema' and train_means is None:
-        raise ConfigError("profile 'systema' needs the training perturbations' means (its reference μ_pert)", "pass train_means=data.pseudobulk(split.train)")
+        raise ConfigError("profile 'systema' needs the training perturbations' means (its reference μ_pert)",
+                          "pass train_means=data.pseudobulk(split.train)")
     if profile in ('systema', 'vcc') and train_means is not None:   # vcc: the rows of the cell-mean baseline
         tm = train_means.reindex(columns=real.var_names).values if isinstance(train_means, pd.DataFrame) else np.asarray(train_means)
         if tm.ndim != 2 or tm.shape[1] != real.n_vars or not np.isfinite(tm).all(): raise DataError(f"train_means must be (T, {real.n_vars}) and finite, got {tm.shape}", "pass data.pseudobulk(split.train)")
