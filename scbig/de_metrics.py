@@ -114,11 +114,6 @@ def _wpearson(x, y, w) -> float:
     sx, sy = w @ xc ** 2, w @ yc ** 2
     return float(np.clip(w @ (xc * yc) / np.sqrt(sx * sy), -1, 1)) if sx > 1e-24 and sy > 1e-24 else np.nan
 
-# %% ../nbs/17_de_metrics.ipynb #cc7f1e22
-def _m_de(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
-    t = de_scores(pr, PROFILES['de']['min_frac'])
-    return t[[m for m in PROFILES['de']['metrics']]], {}
-
 # %% ../nbs/17_de_metrics.ipynb #50e55e6c
 def vcc_baseline(pr:Pair, # The evaluated pair
                  train_means:np.ndarray|None=None, # (T, G) training perturbations' means (default: real's conditions)
@@ -163,7 +158,11 @@ def _m_vcc(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     t['score'] = t[['des_norm', 'pds_norm', 'mae_norm']].mean(axis=1)
     return t, {**vcc_normalise(u, bm), **{f'baseline_{k}': v for k, v in bm.items()}}
 
-# %% ../nbs/17_de_metrics.ipynb #f3ffa8cc
+# %% ../nbs/17_de_metrics.ipynb #41c5aa4c
+def _m_de(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
+    t = de_scores(pr, PROFILES['de']['min_frac'])
+    return t[[m for m in PROFILES['de']['metrics']]], {}
+
 PROFILES['de'] = dict(
     source=('scbig DE convention chosen by sanity controls (bench/de_sanity.py); '
             'wmse / wr2_delta: Mejia, Miller et al. 2025'),
