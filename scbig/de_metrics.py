@@ -150,7 +150,7 @@ def _m_vcc(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     bcells = {c: np.repeat(b[None], len(pr.real_cells[c]), axis=0) for c in pr.conditions}
     bt = _vcc_parts(pr, np.tile(b, (len(pr.conditions), 1)), {**bcells, pr.control: pr.real_cells[pr.control]},
                     pr.ctrl_real, real_de)
-    u, bm = t.mean().to_dict(), bt.mean().to_dict()
+    u, bm = t.mean(skipna=False).to_dict(), bt.mean(skipna=False).to_dict()     # polars' describe: a NaN stays NaN
     with np.errstate(divide='ignore', invalid='ignore'):
         t['des_norm'] = (t['des'] - bm['des']) / (1 - bm['des'])
         t['pds_norm'] = (t['pds'] - bm['pds']) / (1 - bm['pds'])
