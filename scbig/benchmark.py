@@ -33,7 +33,9 @@ __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'MODEL_COLOUR', 'CEI
            'results_table']
 
 # %% ../nbs/12_benchmark.ipynb #d0024148
-METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'], 'cell_eval': ['pearson_delta', 'mse', 'discrimination_score_l1', 'overlap_at_N']}
+METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'],
+           'cell_eval': ['pearson_delta', 'mse', 'discrimination_score_l1', 'overlap_at_N'],
+           'de': ['spearman_de_20', 'overlap_t_20', 'wmse', 'wr2_delta'], 'vcc': ['des', 'pds', 'mae', 'score']}
 TARGETS = ['scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1'] # The issue's targets: higher is better for each
 ABLATIONS = {'random programs (no GRC)': dict(programs='random'),
              'no prior embedding in tokens': dict(gcae=dict(use_prior=False)),
@@ -135,7 +137,7 @@ def run_benchmark(data:PerturbData, # The dataset
                   overrides:dict|None=None, # scBIG settings changed from the preset
                   ablations:dict|None=None, # Extra scBIG variants: name -> overrides (e.g. ABLATIONS), run with `ablation_seeds`
                   ablation_seeds=None, # Seeds of the ablations (None: the first of `seeds` only)
-                  profiles=('scbig', 'cell_eval'), # Metric profiles
+                  profiles=('scbig', 'cell_eval', 'de', 'vcc'), # Metric profiles
                   with_baselines:bool=True, # Run every baseline of `scbig.baselines`
                   with_ceiling:bool=True, # The split-half ceiling
                   with_main:bool=True, # Run scBIG itself (False: only the ablations, e.g. to split the work over processes)

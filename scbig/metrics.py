@@ -582,13 +582,16 @@ def _de_text(o:dict) -> str:
     if o['de'] is None: return 'none (no DE-restricted metric in this profile)'
     k = 'all significant' if o['n_de'] is None else f"top {o['n_de']}"
     rule = {'top_delta': 'by |x̄_p − c̄|', 'ttest': 'by |Welch t| vs control (scanpy order)', 'ttest_non_dropout': 'by |Welch t|, dropout genes removed',
-            'wilcoxon': f"Mann–Whitney vs control, BH FDR < 0.05 with FDR scope '{o['fdr_scope']}', ranked by |log2FC| (pdex, ε = 0)"}[o['de']]
+            'wilcoxon': f"Mann–Whitney vs control, BH FDR < 0.05 with FDR scope '{o['fdr_scope']}', "
+                        "ranked by |log2FC| (pdex, ε = 0)",
+            't_expressed': "by |Welch t| vs control among the expressed genes (> 0 in ≥ 10% of the condition's "
+                           "or control cells), ties at the cut kept; predicted: by |δ̂| on those genes"}[o['de']]
     return f"{k} {rule}"
 
 # %% ../nbs/11_metrics.ipynb #9e4ab542
 def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) real's conditions, genes in real's order
              real:ad.AnnData, # Observed cells of the evaluated conditions plus control cells (see `observed`)
-             profile:str='scbig', # One of PROFILES: 'scbig', 'gears', 'cell_eval', 'systema', 'perturbench'
+             profile:str='scbig', # PROFILES: 'scbig', 'gears', 'cell_eval', 'systema', 'perturbench', 'de', 'vcc'
              subgroup=None, # A `Split` or dict condition -> subgroup (e.g. 'combo_seen1'); default: one group 'all'
              condition_key:str='condition', # Column of `obs` (both files) with the condition
              control:str='control', # Control label
@@ -598,7 +601,7 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
              nan_policy:str|None=None, # 'skip', 'zero' or 'keep' (default: the profile's)
              zero_genes:str|None=None, # 'keep' or 'drop' the genes zero in every evaluated cell (default: the profile's)
              fdr_scope:str|None=None, # 'condition' or 'run' for Wilcoxon DE (default: the profile's)
-             train_means=None, # (T, G) training perturbation pseudobulks (DataFrame or array): Systema's reference
+             train_means=None, # (T, G) training pseudobulks (DataFrame or array): Systema's reference; vcc's baseline
              skip=(), # Metrics not to compute (e.g. 'pearson_edistance', which is quadratic in cells)
              seed:int=0, # Seed of PerturBench's tie-breaking shuffle
              absent:str='raise', # Predicted conditions that real lacks: 'raise' or 'drop' (left out, warned)
@@ -616,11 +619,14 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
     pr = pair(pred, real, condition_key, control, control_source or P['control_source'])
     zero = np.logical_and.reduce([~x.any(axis=0) for x in pr.real_cells.values()])   # no stacked copy of the cells
     if o['zero_genes'] == 'drop': pr = _keep_genes(pr, ~zero)
-    if profile == 'systema':
-        if train_means is None: raise ConfigError("profile 'systema' needs the training perturbations' means (its reference μ_pert)", "pass train_means=data.pseudobulk(split.train)")
+    if profile == 'systema' and train_means is None:
+        raise ConfigError("profile 'systema' needs the training perturbations' means (its reference μ_pert)",
+                          "pass train_means=data.pseudobulk(split.train)")
+    if profile in ('systema', 'vcc') and train_means is not None:   # vcc: the rows of the cell-mean baseline
         tm = train_means.reindex(columns=real.var_names).values if isinstance(train_means, pd.DataFrame) else np.asarray(train_means)
         if tm.ndim != 2 or tm.shape[1] != real.n_vars or not np.isfinite(tm).all(): raise DataError(f"train_means must be (T, {real.n_vars}) and finite, got {tm.shape}", "pass data.pseudobulk(split.train)")
-        o['train_means'] = tm.mean(axis=0)[~zero] if o['zero_genes'] == 'drop' else tm.mean(axis=0)
+        o['train_rows'] = tm[:, ~zero] if o['zero_genes'] == 'drop' else tm
+        o['train_means'] = o['train_rows'].mean(axis=0)
     t, scalars = _COMPUTE[profile](pr, o)
     t = t.drop(columns=[m for m in o['skip'] if m in t.columns])
     if o['nan_policy'] == 'zero': t = t.fillna(0.0)
@@ -750,3 +756,6 @@ def cross_check(pred:ad.AnnData, # Predicted cells (use `expand` for a pseudobul
     out = pd.concat({m: pd.DataFrame({'scbig': ours[m].astype(float), 'cell_eval': theirs[m].astype(float)}) for m in metrics}, names=['metric'])
     out['abs_diff'] = (out['scbig'] - out['cell_eval']).abs()
     return out
+
+# %% ../nbs/11_metrics.ipynb #72ff26e3
+from . import de_metrics as _de_registry   # defines and registers the 'de' and 'vcc' profiles (see de_metrics)

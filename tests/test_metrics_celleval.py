@@ -82,3 +82,30 @@ def test_cross_check_can_fail(norman):
     b = cross_check(shifted, real)
     assert (b.loc['mse', 'abs_diff'] <= TOL).all()                                  # still in agreement...
     assert (abs(b.loc['mse', 'scbig'] - a.loc['mse', 'scbig']) > 1e-4).all()        # ...about different numbers
+
+def test_vcc_score_agrees(norman):
+    """The `vcc` profile's normalised score is cell-eval's: `MetricsEvaluator(...).compute(profile='vcc')` on the
+    prediction and on the baseline of `build_base_mean_adata(real)`, then `score_agg_metrics`."""
+    import tempfile
+    from cell_eval import MetricsEvaluator, score_agg_metrics
+    from cell_eval._baseline import build_base_mean_adata
+    from scbig.baselines import AdditiveBaseline
+    from scbig.metrics import evaluate
+    singles = [c for c in norman.perturbations if norman.kind(c) == 'single']
+    pairs = [c for c in norman.perturbations if norman.kind(c) == 'pair']
+    cells, real, _ = _pred_real(norman, AdditiveBaseline(unseen='zero'), singles, pairs)
+    ours = evaluate(cells, real, 'vcc').scalars
+    kw = dict(control_pert='control', pert_col='condition', num_threads=1)
+    with tempfile.TemporaryDirectory() as d:
+        def agg(pred, out):
+            ev = MetricsEvaluator(adata_pred=pred, adata_real=real.copy(), outdir=f'{d}/{out}', **kw)
+            return ev.compute(profile='vcc', write_csv=False)[1]
+        base = build_base_mean_adata(real.copy(), pert_col='condition', control_pert='control')
+        agg_user, agg_base = agg(cells.copy(), 'u'), agg(base, 'b')
+        sc = score_agg_metrics(agg_user, agg_base)
+    theirs = dict(zip(sc['metric'].to_list(), sc['from_baseline'].to_list()))
+    names = {'overlap_at_N': 'des_from_baseline', 'discrimination_score_l1': 'pds_from_baseline',
+             'mae': 'mae_from_baseline', 'avg_score': 'vcc_score'}
+    diffs = {k: abs(theirs[k] - ours[v]) for k, v in names.items()}
+    assert max(diffs.values()) < TOL, diffs                          # cell-eval's MAE is float32: agrees to ~3e-8
+    assert ours['pds_from_baseline'] > 0 and ours['mae_from_baseline'] > 0      # not trivially 0
