@@ -25,8 +25,6 @@ SETTINGS = {  # name -> SCBIG overrides
     'cpu preset': dict(),
     'residual dropout 0.5': dict(flow=dict(cond_dropout=0.0, resid_dropout=0.5)),
     "generic dropout 0.2, unseen='generic'": dict(flow=dict(cond_dropout=0.0, generic_dropout=0.2), unseen='generic'),
-    "prior_map='ridge'": dict(flow=dict(prior_map='ridge')),
-    "prior_map='ridge', target_effect": dict(flow=dict(prior_map='ridge'), target_effect=True),
     'cpu preset, target_effect': dict(target_effect=True),
     'autoencoder d_model 32 (cpu preset before)': dict(gcae=dict(d_model=32)),
     'autoencoder d_model 32, target_effect': dict(gcae=dict(d_model=32), target_effect=True),
@@ -93,7 +91,7 @@ def main():
                     t['pds_ref'] = pds_ref(pred, d, list(t.index), ref)
                     t['unseen gene'] = [any(g not in seen for g in d.condition(c).genes) for c in t.index]
                     t['dataset'], t['setting'], t['fold'] = name, label, fold; rows.append(t)
-                    extra = (f', ridge λ {m.ridge.lam:g}' if getattr(m, 'ridge', None) is not None else '') + (f', target rule {rule}' if rule else '')
+                    extra = f', target rule {rule}' if rule else ''
                     print(f'{name} fold {fold} {label}: fit {time.time() - t0:.0f} s, val r_all {t.r_all.mean():.3f}, pds {t.pds.mean():.3f}, pds_ref {t.pds_ref.mean():.3f}{extra}', flush=True)
                 pd.concat(rows).to_csv(a.out)
     R = pd.concat(rows); R.to_csv(a.out)

@@ -24,15 +24,15 @@ from .priors import gene_embeddings, string_adjacency, PriorWarning
 from .validate import check_known_genes, check_count, check_control_cells
 from .grc import GRC, random_programs
 from .gcae import GCAE, GCAEConfig, fit_gcae
-from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step, ridge_shift
+from .flow import FlowConfig, ConditionEncoder, VelocityField, cfm_loss, integrate, _step
 from .align import AlignConfig, alignment_loss, pathway_matrix
 from .train import Learner, TrainConfig, Callback, TrainingError, save_checkpoint, load_checkpoint
 from .store import write_model_dir, read_model_dir
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'prior_embeddings', 'ComposedField', 'odeint',
-           'FieldEnsemble', 'target_rule', 'target_values', 'set_target_level', 'SCBIG', 'match_mean', 'to_mean',
-           'AlignCB', 'choose_gain', 'gain_scores']
+__all__ = ['PRESETS', 'PRESET_ALIASES', 'PRESET_WALL_TIME', 'FORMAT', 'SCBIGConfig', 'preset', 'prior_embeddings',
+           'ComposedField', 'odeint', 'FieldEnsemble', 'target_rule', 'target_values', 'set_target_level', 'SCBIG',
+           'match_mean', 'to_mean', 'AlignCB', 'choose_gain', 'gain_scores']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 @dataclass
@@ -67,6 +67,7 @@ class SCBIGConfig:
     ae_max_cells:int=200_000 # ... training cells at most (method page, 'Pretraining')
     flow_steps:int=800 # Flow steps
     flow_lr:float=1e-3 # ... learning rate
+    flow_train:dict=field(default_factory=dict) # ... other `TrainConfig` settings of the flow (e.g. grad_accum=20, schedule='constant', warmup_steps=0: the released optimiser; default: cosine decay after a short warm-up)
     batch_size:int=256 # Target (and source) cells per flow step
     n_conditions:int=4 # Conditions per flow step
     control_frac:float=0.1 # Share of flow steps whose targets are control cells (teaches v_control, used by compose='additive')
@@ -89,6 +90,9 @@ class SCBIGConfig:
                   (self.user_mode in ('join', 'replace'), "user_mode in ('join', 'replace')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
                   (self.n_flows >= 1, 'n_flows >= 1'), (self.anchor in (None, 'linear'), "anchor in (None, 'linear')"), (0 <= self.anchor_weight <= 1, '0 <= anchor_weight <= 1'), (self.gain == 'auto' or (isinstance(self.gain, (int, float)) and not isinstance(self.gain, bool) and self.gain > 0), "gain > 0 or 'auto'"), (1.0 in self.gain_grid and min(self.gain_grid) > 0, 'gain_grid of positive gains, 1 among them'), (min(self.ae_steps, self.flow_steps, self.ae_batch, self.batch_size, self.n_conditions, self.val_every, self.n_cells, self.pool_cells) >= 1, 'steps, batches and cell counts >= 1')]
+        fixed = {'max_steps', 'lr', 'val_every', 'seed', 'device', 'quiet'}
+        known_t = {f.name for f in fields(TrainConfig)} - fixed
+        checks.append((set(self.flow_train) <= known_t, f"flow_train keys among {sorted(known_t)}"))
         bad = [m for ok, m in checks if not ok]
         if bad: raise ConfigError(f"SCBIGConfig settings out of range: need {bad}", "fix those settings (see SCBIGConfig's documentation)")
 
@@ -107,21 +111,31 @@ PRESETS = {
     'cpu': dict(),
     'colab-t4': dict(gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8), flow=dict(hidden=512, cond_dim=128, n_steps=20),
                      ae_steps=10_000, flow_steps=50_000, batch_size=1024, n_conditions=8, val_every=2500, align=dict(every=500), pool_cells=2000),
-    'gpu-large': dict(gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8), flow=dict(hidden=1024, cond_dim=256, n_steps=20),
-                      ae_steps=40_000, flow_steps=500_000, batch_size=1024, n_conditions=8, val_every=25_000, align=dict(every=1000), pool_cells=5000),
+    'paper': dict(   # the released configuration, setting by setting: the table 'The paper preset' below
+        gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8, latent=50, dropout=0.1, tokens='chunks', standardise=False),
+        flow=dict(hidden=1024, cond_dim=256, n_layers=2, time_dim=1024, time_scale=10_000.0, dropout=0.1, cond_dropout=0.9,
+                  cond_dropout_mode='element', pool='seed_attention', pool_heads=8, residual=False, generic_dropout=0.0,
+                  sigma=0.5, coupling='sinkhorn', ot_reg=1.0, method='dopri5'),
+        align=dict(lambda_corr=0.1, lambda_ot=0.1, every=50, n_conditions=3, max_cells=64, per_condition=True, lr_frac=1.0),
+        ae_steps=35_000, ae_lr=1e-4, ae_batch=256, flow_steps=25_000, flow_lr=5e-5, batch_size=1024, n_conditions=1,
+        flow_train=dict(grad_accum=20, schedule='constant', warmup_steps=0, clip_grad=1.0), control_frac=0.0,
+        val_every=5000, compose='pool', decode='direct', anchor=None, gain=1.0, target_effect=False, unseen='prior',
+        pool_cells=5000),
 }
+PRESET_ALIASES = {'gpu-large': 'paper'}   # the earlier name of the full-size preset
 
 PRESET_WALL_TIME = {
     'tiny': 'about 15 s per fit on the Norman subset, 2 CPU cores (measured); for tests and smoke runs, not for results',
     'cpu': 'about 2 min per fit on the Norman subset, 2 idle CPU cores (measured: the per-fit times in bench/results/scbig-benchmark-default.log)',
     'colab-t4': 'estimate, not yet measured on a GPU: about 30 min per fit on full Norman (91k cells x 5k genes) on a T4',
-    'gpu-large': "estimate, not yet measured on a GPU: a few hours per fit on an H100 (the paper's 500k flow steps)",
+    'paper': "estimate, not yet measured: many hours per fit on an H100 (500,000 flow micro-batches of 1,024 cells)",
 }
 
 def preset(name:str='cpu', # One of PRESETS
            **overrides, # Settings to change (nested ones as dicts: gcae=dict(d_model=64))
           ) -> SCBIGConfig:
     "The settings of a named preset, with `overrides` applied."
+    name = PRESET_ALIASES.get(name, name)
     if name not in PRESETS: raise ConfigError(f"unknown preset {name!r}", f"use one of {list(PRESETS)}")
     return _merged(SCBIGConfig(), PRESETS[name], overrides)
 
@@ -201,9 +215,12 @@ class ComposedField(nn.Module):
             if not s: rows.append(self.c_control)
             else:
                 v = torch.stack([gv[pos[g]] for g in s])
-                rows.append(v.mean(0) if enc.cfg.pool == 'mean' else v.sum(0))
+                rows.append(enc.pool_one(v))
         c = torch.stack(rows)
-        if self.training and enc.cfg.cond_dropout:
+        if self.training and enc.cfg.cond_dropout and enc.cfg.cond_dropout_mode == 'element':   # as released
+            ctrl = torch.tensor([[len(s) == 0] for s in sets], device=c.device)
+            c = torch.where(ctrl, c, enc.element_dropout(c, [tuple(s) for s in sets]))
+        elif self.training and enc.cfg.cond_dropout:
             keep = torch.rand(len(c), 1, device=c.device) >= enc.cfg.cond_dropout
             ctrl = torch.tensor([[len(s) == 0] for s in sets], device=c.device)
             c = torch.where(keep | ctrl, c, torch.zeros_like(c))
@@ -304,7 +321,7 @@ def set_target_level(X:np.ndarray, # (n, G) predicted cells of one condition, ch
 class SCBIG:
     "scBIG: GRC programs, a program-token autoencoder and a conditional flow from control to perturbed cells (AnnData in, AnnData out)."
     def __init__(self,
-                 config:SCBIGConfig|str|None=None, # Settings, or the name of a preset ('tiny', 'cpu', 'colab-t4', 'gpu-large')
+                 config:SCBIGConfig|str|None=None, # Settings, or the name of a preset ('tiny', 'cpu', 'colab-t4', 'paper')
                  gene_embeddings=None, # A user gene table: genes x d DataFrame or .csv/.tsv/.parquet/.npz path
                  **overrides, # Settings to change from the preset (default preset: 'cpu')
                 ):
@@ -399,7 +416,7 @@ class AlignCB(Callback):
         a, f = self.f.cfg.align, self.f
         params = list(learn.model.parameters()) + (list(f.gcae.parameters()) if a.finetune == 'all' else [])
         self.params = params
-        self.opt = torch.optim.Adam(params, lr=f.cfg.flow_lr * 0.05)
+        self.opt = torch.optim.Adam(params, lr=f.cfg.flow_lr * a.lr_frac)
         self.log, self.mine = f.align_log, []
         self.path = learn.out_dir/'align.pt' if learn.out_dir is not None else None
         if learn.step: self._load(learn)         # a resumed flow: this step's own optimiser (and fine-tuned encoder)
@@ -426,6 +443,12 @@ class AlignCB(Callback):
         self.opt.load_state_dict(st['opt'])
         if 'gcae' in st: self.f.gcae.load_state_dict(st['gcae'])
         self.mine = list(st['log']); self.log.extend(self.mine)
+    def _step(self, loss):
+        "One clipped Adam step on `loss`."
+        loss.backward()
+        for p in self.params:
+            if p.grad is not None: p.grad.clamp_(-1, 1)
+        self.opt.step(); self.opt.zero_grad(set_to_none=True)
     def _align(self, learn):
         a, f = self.f.cfg.align, self.f
         rng = np.random.default_rng([self.seed, 2, learn.step])
@@ -433,19 +456,19 @@ class AlignCB(Callback):
         learn.model.train(); f.gcae.train(a.finetune == 'all')
         for p in f.gcae.parameters(): p.requires_grad_(a.finetune == 'all')
         self.opt.zero_grad(set_to_none=True)
-        t0, loss = time.perf_counter(), 0.0
+        t0, loss, total = time.perf_counter(), 0.0, 0.0
+        n = 1 if a.per_condition else len(conds)           # per_condition: each condition's own loss, as released
         dev = learn.device
-        for c in conds:
+        for k, c in enumerate(conds):
             i0 = _sample(rng, len(f.Z0), a.max_cells)
             real = f.X_of(c); real = real[_sample(rng, len(real), min(a.max_cells, len(real)))]
             z0, x0 = torch.as_tensor(f.Z0[i0], device=dev), torch.as_tensor(f.X0[i0], device=dev)
             z1 = odeint(learn.model, z0, [c] * len(z0), max(2, f.cfg.flow.n_steps // 2), 'euler' if f.cfg.flow.method == 'euler' else 'midpoint')
             pred = _decode(f.gcae, z1, z0, x0, f.cfg.decode)
-            loss = loss + alignment_loss(pred, torch.as_tensor(real, device=dev), f.labels, f.W, a, K=f.cfg.n_programs) / len(conds)
-        loss.backward()
-        for p in self.params:
-            if p.grad is not None: p.grad.clamp_(-1, 1)
-        self.opt.step(); self.opt.zero_grad(set_to_none=True)
+            loss = loss + alignment_loss(pred, torch.as_tensor(real, device=dev), f.labels, f.W, a, K=f.cfg.n_programs) / n
+            if a.per_condition or k == len(conds) - 1:       # per_condition: one step per condition, as released
+                self._step(loss); total, loss = total + float(loss.detach()) * n / len(conds), 0.0
+        loss = torch.tensor(total)
         for p in f.gcae.parameters(): p.requires_grad_(False)
         f.gcae.eval()
         self.mine.append({'step': learn.step, 'align_loss': float(loss.detach()), 'seconds': time.perf_counter() - t0})
@@ -597,12 +620,6 @@ def fit(self:SCBIG,
     # 4. the flow
     fcfg = replace(c.flow, latent_dim=c.gcae.latent)
     self.train_genes = sorted({g for t in train for g in data.condition(t).genes})
-    self.ridge = None
-    if fcfg.prior_map == 'ridge':                               # the ridge map from priors to latent shifts, on the training singles
-        singles = [t for t in train if len(data.condition(t).genes) == 1]
-        sg = [data.condition(t).genes[0] for t in singles]
-        M = np.stack([Z[t].mean(0) - f.Z0.mean(0) for t in singles]) if singles else np.zeros((0, c.gcae.latent))
-        self.ridge = ridge_shift(pe.emb.loc[sg].to_numpy(), M)
     per = max(1, c.batch_size // c.n_conditions)
     def get_batch(i, seed=c.seed):
         r = np.random.default_rng([seed, 1, i])
@@ -634,8 +651,8 @@ def fit(self:SCBIG,
         sk = c.seed + 1000 * k
         set_seed(sk)
         fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, 'prior' if auto else c.unseen, c.tau)
-        if self.ridge is not None: fld.field.encoder.set_ridge(self.ridge, sg)
-        fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10), val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
+        fl_cfg = TrainConfig(**{'warmup_steps': min(100, c.flow_steps // 10), **c.flow_train}, max_steps=c.flow_steps, lr=c.flow_lr,
+                             val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
         sub_dir = (out/('flow' if k == 0 else f'flow{k}')) if out else None
         cbs = [AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else []
         lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir, cbs=cbs,
