@@ -210,9 +210,12 @@ class ComposedField(nn.Module):
         uniq = sorted({g for s in sets for g in s})
         gv = self.gene_vectors(uniq) if uniq else self.c_control.new_zeros(0, C)
         pos = {g: k for k, g in enumerate(uniq)}
-        rows = []
+        rows, memo = [], {}                                   # seed attention: once per distinct gene set
         for s in sets:
             if not s: rows.append(self.c_control)
+            elif enc.cfg.pool == 'seed_attention':
+                if s not in memo: memo[s] = enc.pool_one(torch.stack([gv[pos[g]] for g in s]))
+                rows.append(memo[s])
             else:
                 v = torch.stack([gv[pos[g]] for g in s])
                 rows.append(enc.pool_one(v))
