@@ -32,8 +32,8 @@ class FlowConfig:
     time_scale:float=1000.0 # t is multiplied by this before the sinusoids (released: 10000)
     dropout:float=0.0 # Dropout in the state and joint MLPs (released: 0.1)
     cond_dropout:float=0.1 # Condition dropout probability in training (released: 0.9, element-wise)
-    cond_dropout_mode:str='vector' # 'vector' (zero a cell's whole condition vector) or 'element' (zero each entry, scale the rest by 1/(1-p), one mask per condition and call, as released)
-    pool:str='mean' # How the genes of a condition are pooled (order-invariant): 'mean', 'sum' or 'seed_attention' (attention from one learned seed vector, as released)
+    cond_dropout_mode:str='vector' # 'vector' (whole vectors) or 'element' (entries, the rest x 1/(1-p); released)
+    pool:str='mean' # Pooling of a condition's genes: 'mean', 'sum' or 'seed_attention' (released: `SeedAttentionPool`)
     pool_heads:int=8 # Attention heads of pool='seed_attention' (released: 8); must divide cond_dim
     residual:bool=True # Learned per-gene residual for genes seen in training
     resid_dropout:float=0.0 # Probability of dropping a seen gene's residual in training, so that its prior path alone, all an unseen gene gets, also learns to predict it
@@ -42,17 +42,19 @@ class FlowConfig:
     coupling:str='exact' # Minibatch OT: 'exact' (ot.emd), 'sinkhorn' (entropic) or 'none'
     ot_reg:float=0.1 # Entropic regularisation for 'sinkhorn' (cost scaled by its mean; released: 1.0)
     n_steps:int=20 # ODE steps at sampling
-    method:str='rk4' # ODE solver: 'euler', 'midpoint', 'rk4' (fixed steps), 'rk45' (adaptive, scipy) or 'dopri5' (adaptive, torchdiffeq; released: Tsit5, rtol = atol = 1e-5)
+    method:str='rk4' # ODE solver: 'euler', 'midpoint', 'rk4', 'rk45' (scipy) or 'dopri5' (torchdiffeq; released: Tsit5)
 
     def __post_init__(self):
         if self.pool not in POOLS: raise ConfigError(f"pool={self.pool!r}", f"use one of {list(POOLS)}")
-        if self.pool == 'seed_attention' and (self.cond_dim < 1 or self.pool_heads < 1 or self.cond_dim % self.pool_heads):
+        heads_ok = self.cond_dim >= 1 and self.pool_heads >= 1 and self.cond_dim % self.pool_heads == 0
+        if self.pool == 'seed_attention' and not heads_ok:
             raise ConfigError(f"pool='seed_attention' with cond_dim={self.cond_dim}, pool_heads={self.pool_heads}",
                               "pass a cond_dim that pool_heads divides (e.g. cond_dim=256, pool_heads=8)")
         if self.cond_dropout_mode not in ('vector', 'element'):
             raise ConfigError(f"cond_dropout_mode={self.cond_dropout_mode!r}", "use 'vector' or 'element'")
         if self.time_dim < 2 or self.time_dim % 2 or self.time_scale <= 0:
-            raise ConfigError(f"time_dim={self.time_dim}, time_scale={self.time_scale}", "pass an even time_dim >= 2 and time_scale > 0")
+            raise ConfigError(f"time_dim={self.time_dim}, time_scale={self.time_scale}",
+                              "pass an even time_dim >= 2 and time_scale > 0")
         if self.coupling not in ('exact', 'sinkhorn', 'none'): raise ConfigError(f"coupling={self.coupling!r}", "use 'exact', 'sinkhorn' or 'none'")
         if self.method not in SOLVERS: raise ConfigError(f"method={self.method!r}", f"use one of {list(SOLVERS)}")
         if not 0 <= self.cond_dropout < 1: raise ConfigError(f"cond_dropout={self.cond_dropout} is not in [0, 1)", "pass a probability below 1")
@@ -138,7 +140,7 @@ def _genes(c) -> tuple:
 
 # %% ../nbs/06_flow.ipynb #73140d2c
 class SeedAttentionPool(nn.Module):
-    "(U, C) vectors pooled from (U, k, C) sets by multi-head attention from one learned seed (CellFlow's 'attention_seed')."
+    "(U, C) vectors pooled from (U, k, C) sets by attention from one learned seed (CellFlow's 'attention_seed')."
     def __init__(self, dim:int, # C: width of the vectors
                  n_heads:int=8, # Attention heads (must divide dim)
                 ):
@@ -200,7 +202,7 @@ class ConditionEncoder(nn.Module):
         return v.mean(0) if self.cfg.pool == 'mean' else v.sum(0)
 
     def element_dropout(self, c:torch.Tensor, # (B, C) condition vectors
-                        keys=None, # B keys (e.g. the conditions): rows with one key share one mask (None: every row its own)
+                        keys=None, # B keys (e.g. conditions): rows of one key share a mask (None: a mask per row)
                        ) -> torch.Tensor:
         "(B, C) `c` with each entry zeroed with probability `cfg.cond_dropout`, the rest scaled by 1/(1 − p)."
         if keys is None: return nn.functional.dropout(c, self.cfg.cond_dropout)
@@ -256,7 +258,8 @@ class VelocityField(nn.Module):
     def forward(self, x:torch.Tensor, t:torch.Tensor, cond=None) -> torch.Tensor:   # x (B, Z), t (B,) or scalar
         t = t.expand(len(x)) if t.dim() == 0 else t
         c = self.encode(cond, len(x), x.device)                                           # (B, C)
-        h = torch.cat([self.time_mlp(time_embedding(t, self.cfg.time_dim, scale=self.cfg.time_scale)), self.state_mlp(x), c.to(x.dtype)], 1)
+        te = time_embedding(t, self.cfg.time_dim, scale=self.cfg.time_scale)
+        h = torch.cat([self.time_mlp(te), self.state_mlp(x), c.to(x.dtype)], 1)
         return self.joint_mlp(h)                                                          # (B, Z)
 
 # %% ../nbs/06_flow.ipynb #cd090c57
@@ -301,7 +304,7 @@ def integrate(v, # Velocity field: v(x (B, Z), t (B,), cond) -> (B, Z); a `Veloc
               x0:torch.Tensor, # (B, Z) start points (control latents)
               cond=None, # Conditions (strings or (B, C) vectors), passed to `v`; encoded once
               n_steps:int=20, # Fixed steps from t0 to t1
-              method:str='rk4', # 'euler', 'midpoint', 'rk4', 'rk45' (adaptive, scipy) or 'dopri5' (adaptive, torchdiffeq)
+              method:str='rk4', # 'euler', 'midpoint', 'rk4', 'rk45' (adaptive, scipy) or 'dopri5' (torchdiffeq)
               t0:float=0.0, # Start time
               t1:float=1.0, # End time
               rtol:float=1e-5, # Relative tolerance (adaptive solvers; released: 1e-5)

@@ -67,7 +67,7 @@ class SCBIGConfig:
     ae_max_cells:int=200_000 # ... training cells at most (method page, 'Pretraining')
     flow_steps:int=800 # Flow steps
     flow_lr:float=1e-3 # ... learning rate
-    flow_train:dict=field(default_factory=dict) # ... other `TrainConfig` settings of the flow (e.g. grad_accum=20, schedule='constant', warmup_steps=0: the released optimiser; default: cosine decay after a short warm-up)
+    flow_train:dict=field(default_factory=dict) # ... its other `TrainConfig` settings (`paper`: the released optimiser)
     batch_size:int=256 # Target (and source) cells per flow step
     n_conditions:int=4 # Conditions per flow step
     control_frac:float=0.1 # Share of flow steps whose targets are control cells (teaches v_control, used by compose='additive')
@@ -112,11 +112,14 @@ PRESETS = {
     'colab-t4': dict(gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8), flow=dict(hidden=512, cond_dim=128, n_steps=20),
                      ae_steps=10_000, flow_steps=50_000, batch_size=1024, n_conditions=8, val_every=2500, align=dict(every=500), pool_cells=2000),
     'paper': dict(   # the released configuration, setting by setting: the table 'The paper preset' below
-        gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8, latent=50, dropout=0.1, tokens='chunks', standardise=False),
-        flow=dict(hidden=1024, cond_dim=256, n_layers=2, time_dim=1024, time_scale=10_000.0, dropout=0.1, cond_dropout=0.9,
-                  cond_dropout_mode='element', pool='seed_attention', pool_heads=8, residual=False, generic_dropout=0.0,
+        gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8, latent=50, dropout=0.1, tokens='chunks',
+                  standardise=False),
+        flow=dict(hidden=1024, cond_dim=256, n_layers=2, time_dim=1024, time_scale=10_000.0, dropout=0.1,
+                  cond_dropout=0.9, cond_dropout_mode='element', pool='seed_attention', pool_heads=8, residual=False,
+                  generic_dropout=0.0,
                   sigma=0.5, coupling='sinkhorn', ot_reg=1.0, method='dopri5'),
-        align=dict(lambda_corr=0.1, lambda_ot=0.1, every=50, n_conditions=3, max_cells=64, per_condition=True, lr_frac=1.0),
+        align=dict(lambda_corr=0.1, lambda_ot=0.1, every=50, n_conditions=3, max_cells=64, per_condition=True,
+                   lr_frac=1.0),
         ae_steps=35_000, ae_lr=1e-4, ae_batch=256, flow_steps=25_000, flow_lr=5e-5, batch_size=1024, n_conditions=1,
         flow_train=dict(grad_accum=20, schedule='constant', warmup_steps=0, clip_grad=1.0), control_frac=0.0,
         val_every=5000, compose='pool', decode='direct', anchor=None, gain=1.0, target_effect=False, unseen='prior',
@@ -324,7 +327,7 @@ def set_target_level(X:np.ndarray, # (n, G) predicted cells of one condition, ch
 class SCBIG:
     "scBIG: GRC programs, a program-token autoencoder and a conditional flow from control to perturbed cells (AnnData in, AnnData out)."
     def __init__(self,
-                 config:SCBIGConfig|str|None=None, # Settings, or the name of a preset ('tiny', 'cpu', 'colab-t4', 'paper')
+                 config:SCBIGConfig|str|None=None, # Settings, or a preset's name ('tiny', 'cpu', 'colab-t4', 'paper')
                  gene_embeddings=None, # A user gene table: genes x d DataFrame or .csv/.tsv/.parquet/.npz path
                  **overrides, # Settings to change from the preset (default preset: 'cpu')
                 ):
@@ -468,7 +471,8 @@ class AlignCB(Callback):
             z0, x0 = torch.as_tensor(f.Z0[i0], device=dev), torch.as_tensor(f.X0[i0], device=dev)
             z1 = odeint(learn.model, z0, [c] * len(z0), max(2, f.cfg.flow.n_steps // 2), 'euler' if f.cfg.flow.method == 'euler' else 'midpoint')
             pred = _decode(f.gcae, z1, z0, x0, f.cfg.decode)
-            loss = loss + alignment_loss(pred, torch.as_tensor(real, device=dev), f.labels, f.W, a, K=f.cfg.n_programs) / n
+            real = torch.as_tensor(real, device=dev)
+            loss = loss + alignment_loss(pred, real, f.labels, f.W, a, K=f.cfg.n_programs) / n
             if a.per_condition or k == len(conds) - 1:       # per_condition: one step per condition, as released
                 self._step(loss); total, loss = total + float(loss.detach()) * n / len(conds), 0.0
         loss = torch.tensor(total)
@@ -654,8 +658,8 @@ def fit(self:SCBIG,
         sk = c.seed + 1000 * k
         set_seed(sk)
         fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose, self.train_genes, 'prior' if auto else c.unseen, c.tau)
-        fl_cfg = TrainConfig(**{'warmup_steps': min(100, c.flow_steps // 10), **c.flow_train}, max_steps=c.flow_steps, lr=c.flow_lr,
-                             val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
+        fl_cfg = TrainConfig(**{'warmup_steps': min(100, c.flow_steps // 10), **c.flow_train}, max_steps=c.flow_steps,
+                             lr=c.flow_lr, val_every=c.val_every, seed=sk, device=c.device, quiet=c.quiet)
         sub_dir = (out/('flow' if k == 0 else f'flow{k}')) if out else None
         cbs = [AlignCB(f, seed=sk)] if (c.align.lambda_corr or c.align.lambda_ot) else []
         lrn = Learner(fld, partial(get_batch, seed=sk), loss_fn, fl_cfg, val_fn=val_fn, out_dir=sub_dir, cbs=cbs,
