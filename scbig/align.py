@@ -28,6 +28,8 @@ class AlignConfig:
     every:int=1000 # Apply the alignment losses every this many flow steps
     n_conditions:int=3 # Training conditions sampled per alignment step
     max_cells:int=64 # Cells per side (predicted, real) and condition, at most
+    per_condition:bool=False # One step per sampled condition (as released), not one on their mean loss
+    lr_frac:float=0.05 # Learning rate of the alignment steps, as a share of the flow's (released: 1, both 5e-5)
     finetune:str='flow' # Parameters the alignment step updates: 'flow' (velocity field only, as released) or 'all'
     eps:float=1e-6 # Floor of the per-program standard deviation when z-scoring
     clip:float=10.0 # z-scores are clipped to [-clip, clip]
@@ -36,6 +38,7 @@ class AlignConfig:
 
     def __post_init__(self):
         checks = [(self.lambda_corr >= 0 and self.lambda_ot >= 0, "lambda_corr >= 0 and lambda_ot >= 0"), (self.every >= 1, "every >= 1"),
+                  (self.lr_frac > 0, "lr_frac > 0"),
                   (self.n_conditions >= 1, "n_conditions >= 1"), (self.max_cells >= 2, "max_cells >= 2"),
                   (self.finetune in ('flow', 'all'), "finetune in ('flow', 'all')"), (self.eps > 0 and self.clip > 0, "eps > 0 and clip > 0"),
                   (self.reg > 0 and self.n_iter >= 1, "reg > 0 and n_iter >= 1")]

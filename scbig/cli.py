@@ -170,7 +170,6 @@ def parse_sets(sets, # 'key=value' strings, e.g. ['gcae.dropout=0.1', 'flow.sigm
 
 def _config(preset_name:str, sets, n_programs:int|None, **more) -> SCBIGConfig:
     "The model's settings from the command line, checked (preset name, `--set`, `--n-programs`, ranges)."
-    if preset_name not in PRESETS: raise ConfigError(f"unknown preset {preset_name!r}", f"use one of {list(PRESETS)}")
     o = {**more, **({} if n_programs is None else {'n_programs': n_programs}), **parse_sets(sets)}
     try: return preset_config(preset_name, **o)
     except ScbigError: raise
@@ -261,7 +260,7 @@ def train(data:str=None, # A registered dataset name or an .h5ad / sceptre .rda 
           split:str='kfold', # Split kind (kfold, additive, unseen_single, holdout, simulation) or a split JSON file
           fold:int=0, # Fold of a k-fold split
           split_seed:int=None, # Seed of the split (default: the kind's)
-          preset:str='cpu', # Preset: tiny, cpu, colab-t4, gpu-large
+          preset:str='cpu', # Preset: tiny, cpu, colab-t4, paper
           seed:int=0, # Seed of the model
           device:str='auto', # auto, cuda, mps or cpu
           resume:bool=False, # Continue the stopped run whose checkpoints are in --out (same data, split and settings)

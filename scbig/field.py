@@ -59,14 +59,20 @@ class ComposedField(nn.Module):
         uniq = sorted({g for s in sets for g in s})
         gv = self.gene_vectors(uniq) if uniq else self.c_control.new_zeros(0, C)
         pos = {g: k for k, g in enumerate(uniq)}
-        rows = []
+        rows, memo = [], {}                                   # seed attention: once per distinct gene set
         for s in sets:
             if not s: rows.append(self.c_control)
+            elif enc.cfg.pool == 'seed_attention':
+                if s not in memo: memo[s] = enc.pool_one(torch.stack([gv[pos[g]] for g in s]))
+                rows.append(memo[s])
             else:
                 v = torch.stack([gv[pos[g]] for g in s])
-                rows.append(v.mean(0) if enc.cfg.pool == 'mean' else v.sum(0))
+                rows.append(enc.pool_one(v))
         c = torch.stack(rows)
-        if self.training and enc.cfg.cond_dropout:
+        if self.training and enc.cfg.cond_dropout and enc.cfg.cond_dropout_mode == 'element':   # as released
+            ctrl = torch.tensor([[len(s) == 0] for s in sets], device=c.device)
+            c = torch.where(ctrl, c, enc.element_dropout(c, [tuple(s) for s in sets]))
+        elif self.training and enc.cfg.cond_dropout:
             keep = torch.rand(len(c), 1, device=c.device) >= enc.cfg.cond_dropout
             ctrl = torch.tensor([[len(s) == 0] for s in sets], device=c.device)
             c = torch.where(keep | ctrl, c, torch.zeros_like(c))
@@ -115,7 +121,7 @@ class AlignCB(Callback):
     def before_fit(self, learn):
         a, f = self.f.cfg.align, self.f
         self.params = list(learn.model.parameters()) + (list(f.gcae.parameters()) if a.finetune == 'all' else [])
-        self.opt = torch.optim.Adam(self.params, lr=f.cfg.flow_lr * 0.05)
+        self.opt = torch.optim.Adam(self.params, lr=f.cfg.flow_lr * f.cfg.align.lr_frac)
         self.log, self.mine = f.align_log, []
         self.path = learn.out_dir/'align.pt' if learn.out_dir is not None else None
         if learn.step: self._load(learn)         # a resumed flow: this step's own optimiser (and fine-tuned encoder)
@@ -142,6 +148,12 @@ class AlignCB(Callback):
         self.opt.load_state_dict(st['opt'])
         if 'gcae' in st: self.f.gcae.load_state_dict(st['gcae'])
         self.mine = list(st['log']); self.log.extend(self.mine)
+    def _step(self, loss):
+        "One clipped Adam step on `loss`."
+        loss.backward()
+        for p in self.params:
+            if p.grad is not None: p.grad.clamp_(-1, 1)
+        self.opt.step(); self.opt.zero_grad(set_to_none=True)
     def _align(self, learn):
         a, f, c = self.f.cfg.align, self.f, self.f.cfg
         rng = np.random.default_rng([self.seed, 2, learn.step])
@@ -149,9 +161,10 @@ class AlignCB(Callback):
         learn.model.train(); f.gcae.train(a.finetune == 'all')
         for p in f.gcae.parameters(): p.requires_grad_(a.finetune == 'all')
         self.opt.zero_grad(set_to_none=True)
-        t0, loss = time.perf_counter(), 0.0
+        t0, loss, total = time.perf_counter(), 0.0, 0.0
+        n = 1 if a.per_condition else len(conds)           # per_condition: each condition's own loss, as released
         dev = learn.device
-        for cond in conds:
+        for k, cond in enumerate(conds):
             i0 = _sample(rng, len(f.Z0), a.max_cells)
             real = f.X_of(cond); real = real[_sample(rng, len(real), min(a.max_cells, len(real)))]
             z0, x0 = torch.as_tensor(f.Z0[i0], device=dev), torch.as_tensor(f.X0[i0], device=dev)
@@ -159,11 +172,10 @@ class AlignCB(Callback):
                         'euler' if c.flow.method == 'euler' else 'midpoint')
             pred = _decode(f.gcae, z1, z0, x0, c.decode)
             real = torch.as_tensor(real, device=dev)
-            loss = loss + alignment_loss(pred, real, f.labels, f.W, a, K=c.n_programs) / len(conds)
-        loss.backward()
-        for p in self.params:
-            if p.grad is not None: p.grad.clamp_(-1, 1)
-        self.opt.step(); self.opt.zero_grad(set_to_none=True)
+            loss = loss + alignment_loss(pred, real, f.labels, f.W, a, K=c.n_programs) / n
+            if a.per_condition or k == len(conds) - 1:       # per_condition: one step per condition, as released
+                self._step(loss); total, loss = total + float(loss.detach()) * n / len(conds), 0.0
+        loss = torch.tensor(total)
         for p in f.gcae.parameters(): p.requires_grad_(False)
         f.gcae.eval()
         self.mine.append({'step': learn.step, 'align_loss': float(loss.detach()), 'seconds': time.perf_counter() - t0})

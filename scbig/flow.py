@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import ot
 import torch
+import torchdiffeq
 from torch import nn
 from .core import *
 
 # %% auto #0
-__all__ = ['SOLVERS', 'FlowConfig', 'sample_t', 'interpolate', 'target_velocity', 'ot_plan', 'ot_pair', 'mlp', 'RidgeShift',
-           'ridge_shift', 'ConditionEncoder', 'time_embedding', 'VelocityField', 'cfm_loss', 'integrate']
+__all__ = ['SOLVERS', 'POOLS', 'FlowConfig', 'sample_t', 'interpolate', 'target_velocity', 'ot_plan', 'ot_pair', 'mlp',
+           'SeedAttentionPool', 'ConditionEncoder', 'time_embedding', 'VelocityField', 'cfm_loss', 'integrate']
 
 # %% ../nbs/06_flow.ipynb #68f52803
 @dataclass
@@ -27,11 +28,13 @@ class FlowConfig:
     cond_dim:int=64 # C: width of the condition vector (0: unconditional)
     hidden:int=256 # Width of the hidden layers of every MLP
     n_layers:int=2 # Hidden layers per MLP
-    time_dim:int=64 # Sinusoidal time features
+    time_dim:int=64 # Sinusoidal time features (released: 1024)
+    time_scale:float=1000.0 # t is multiplied by this before the sinusoids (released: 10000)
     dropout:float=0.0 # Dropout in the state and joint MLPs (released: 0.1)
-    cond_dropout:float=0.1 # Probability of zeroing a cell's condition vector in training (released: 0.9)
-    pool:str='mean' # How the genes of a pair are pooled: 'mean' or 'sum' (order-invariant)
-    prior_map:str='mlp' # What the condition MLP reads for a gene: 'mlp' (its prior embedding, as released) or 'ridge' (the latent shift a ridge regression predicts from its prior: `ridge_shift`, set by `ConditionEncoder.set_ridge`)
+    cond_dropout:float=0.1 # Condition dropout probability in training (released: 0.9, element-wise)
+    cond_dropout_mode:str='vector' # 'vector' (whole vectors) or 'element' (entries, the rest x 1/(1-p); released)
+    pool:str='mean' # Pooling of a condition's genes: 'mean', 'sum' or 'seed_attention' (released: `SeedAttentionPool`)
+    pool_heads:int=8 # Attention heads of pool='seed_attention' (released: 8); must divide cond_dim
     residual:bool=True # Learned per-gene residual for genes seen in training
     resid_dropout:float=0.0 # Probability of dropping a seen gene's residual in training, so that its prior path alone, all an unseen gene gets, also learns to predict it
     generic_dropout:float=0.0 # Probability of replacing a gene's condition vector in training by one learned 'generic perturbation' vector (SCBIG: the average perturbation, for unseen='generic')
@@ -39,11 +42,19 @@ class FlowConfig:
     coupling:str='exact' # Minibatch OT: 'exact' (ot.emd), 'sinkhorn' (entropic) or 'none'
     ot_reg:float=0.1 # Entropic regularisation for 'sinkhorn' (cost scaled by its mean; released: 1.0)
     n_steps:int=20 # ODE steps at sampling
-    method:str='rk4' # ODE solver: 'euler', 'midpoint', 'rk4' or 'rk45' (adaptive, scipy)
+    method:str='rk4' # ODE solver: 'euler', 'midpoint', 'rk4', 'rk45' (scipy) or 'dopri5' (torchdiffeq; released: Tsit5)
 
     def __post_init__(self):
-        if self.prior_map not in ('mlp', 'ridge'): raise ConfigError(f"prior_map={self.prior_map!r}", "use 'mlp' or 'ridge'")
-        if self.pool not in ('mean', 'sum'): raise ConfigError(f"pool={self.pool!r}", "use 'mean' or 'sum'")
+        if self.pool not in POOLS: raise ConfigError(f"pool={self.pool!r}", f"use one of {list(POOLS)}")
+        heads_ok = self.cond_dim >= 1 and self.pool_heads >= 1 and self.cond_dim % self.pool_heads == 0
+        if self.pool == 'seed_attention' and not heads_ok:
+            raise ConfigError(f"pool='seed_attention' with cond_dim={self.cond_dim}, pool_heads={self.pool_heads}",
+                              "pass a cond_dim that pool_heads divides (e.g. cond_dim=256, pool_heads=8)")
+        if self.cond_dropout_mode not in ('vector', 'element'):
+            raise ConfigError(f"cond_dropout_mode={self.cond_dropout_mode!r}", "use 'vector' or 'element'")
+        if self.time_dim < 2 or self.time_dim % 2 or self.time_scale <= 0:
+            raise ConfigError(f"time_dim={self.time_dim}, time_scale={self.time_scale}",
+                              "pass an even time_dim >= 2 and time_scale > 0")
         if self.coupling not in ('exact', 'sinkhorn', 'none'): raise ConfigError(f"coupling={self.coupling!r}", "use 'exact', 'sinkhorn' or 'none'")
         if self.method not in SOLVERS: raise ConfigError(f"method={self.method!r}", f"use one of {list(SOLVERS)}")
         if not 0 <= self.cond_dropout < 1: raise ConfigError(f"cond_dropout={self.cond_dropout} is not in [0, 1)", "pass a probability below 1")
@@ -51,7 +62,8 @@ class FlowConfig:
         if not 0 <= self.generic_dropout < 1: raise ConfigError(f"generic_dropout={self.generic_dropout} is not in [0, 1)", "pass a probability below 1")
         if self.sigma < 0: raise ConfigError(f"sigma={self.sigma} is negative", "pass sigma >= 0")
 
-SOLVERS = ('euler', 'midpoint', 'rk4', 'rk45')
+SOLVERS = ('euler', 'midpoint', 'rk4', 'rk45', 'dopri5')
+POOLS = ('mean', 'sum', 'seed_attention')
 
 # %% ../nbs/06_flow.ipynb #26401edc
 def sample_t(n:int, # B: number of times
@@ -126,57 +138,24 @@ def _genes(c) -> tuple:
     if isinstance(c, str): return parse_condition(c).genes
     return tuple(c)
 
-# %% ../nbs/06_flow.ipynb #27f46db9
-@dataclass
-class RidgeShift:
-    "A ridge map from prior gene embeddings (d) to latent shifts (Z): shift(p) = p @ W + bias."
-    W:np.ndarray # (d, Z) weights
-    bias:np.ndarray # (Z,) intercept (the mean shift, less the mean prior's share)
-    lam:float # The chosen penalty, relative to the mean squared norm of the centred priors (inf: the mean shift only)
-    loo:np.ndarray # (n, Z) leave-one-out prediction of each training gene
-    scores:pd.Series # Leave-one-out mean squared error of each penalty tried
-    center:np.ndarray # (Z,) mean shift of the training genes
-    scale:float # Root mean square of their shifts about that mean: (shift - center) / scale is what the encoder reads
-
-    def __call__(self, P) -> np.ndarray: return np.asarray(P, float) @ self.W + self.bias
-
-def _ridge(P:np.ndarray, M:np.ndarray, lam:float) -> tuple:
-    "(W, bias) of the centred ridge regression of M on P (dual form: n rows, d wide), penalty lam x mean squared norm of the centred rows."
-    pm, mm = P.mean(0), M.mean(0); Pc = P - pm
-    K = Pc @ Pc.T
-    s = max(np.trace(K) / len(P), 1e-12)
-    W = Pc.T @ np.linalg.solve(K + lam * s * np.eye(len(P)), M - mm) if np.isfinite(lam) else np.zeros((P.shape[1], M.shape[1]))
-    return W, mm - pm @ W
-
-def ridge_shift(P, # (n, d) prior embeddings of the training genes
-                M, # (n, Z) their latent shifts
-                lambdas=(0.01, 0.1, 1.0, 10.0, 100.0, math.inf), # Penalties tried (relative; inf: the mean shift)
-               ) -> RidgeShift:
-    "Ridge regression of latent shifts on prior embeddings, its penalty chosen by leave-one-out squared error (fewer than 3 genes: the mean shift)."
-    P, M = np.asarray(P, float), np.asarray(M, float)
-    if P.ndim != 2 or M.ndim != 2 or len(P) != len(M): raise ValueError(f"P (n, d) and M (n, Z) need the same rows, got {P.shape} and {M.shape}")
-    n = len(P)
-    if n < 3:   # too few genes to choose a penalty: every gene gets the mean shift (of the others, for the leave-one-out)
-        mean = M.mean(0) if n else np.zeros(M.shape[1])
-        loo = np.stack([np.delete(M, i, 0).mean(0) if n > 1 else mean for i in range(n)]) if n else M.copy()
-        return RidgeShift(np.zeros((P.shape[1], M.shape[1])), mean, math.inf, loo, pd.Series({math.inf: float('nan')}), mean, _spread(M))
-    loos, scores = {}, {}
-    for lam in lambdas:
-        L = []
-        for i in range(n):
-            W, b = _ridge(np.delete(P, i, 0), np.delete(M, i, 0), lam)
-            L.append(P[i] @ W + b)
-        loos[lam] = np.stack(L); scores[lam] = float(((loos[lam] - M) ** 2).mean())
-    best = min(scores, key=scores.get)
-    W, b = _ridge(P, M, best)
-    return RidgeShift(W, b, best, loos[best], pd.Series(scores, name='loo_mse').rename_axis('lambda'), M.mean(0), _spread(M))
-
-def _spread(M:np.ndarray) -> float:
-    "Root mean square of the rows of M about their mean (1 when there is no spread)."
-    s = float(np.sqrt(((M - M.mean(0)) ** 2).mean())) if len(M) > 1 else 0.0
-    return s if s > 1e-12 else 1.0
-
 # %% ../nbs/06_flow.ipynb #73140d2c
+class SeedAttentionPool(nn.Module):
+    "(U, C) vectors pooled from (U, k, C) sets by attention from one learned seed (CellFlow's 'attention_seed')."
+    def __init__(self, dim:int, # C: width of the vectors
+                 n_heads:int=8, # Attention heads (must divide dim)
+                ):
+        super().__init__()
+        self.seed = nn.Parameter(torch.empty(1, 1, dim)); nn.init.xavier_uniform_(self.seed)
+        self.attn = nn.MultiheadAttention(dim, n_heads, batch_first=True)
+
+    def forward(self, h:torch.Tensor, # (U, k, C) the set elements, padded
+                mask:torch.Tensor, # (U, k, 1): 1 for an element, 0 for padding
+               ) -> torch.Tensor:
+        pad = mask[..., 0] == 0
+        empty = pad.all(1)                                  # the control: no genes, pooled to zeros (as 'mean')
+        out = self.attn(self.seed.expand(len(h), -1, -1), h, h, key_padding_mask=pad & ~empty[:, None])[0][:, 0]
+        return out * (~empty)[:, None]
+
 class ConditionEncoder(nn.Module):
     "(B, C) condition vectors from the targets' prior embeddings, pooled per condition (method page, 'Conditions')."
     def __init__(self,
@@ -188,15 +167,11 @@ class ConditionEncoder(nn.Module):
         emb, self.cfg = getattr(emb, 'emb', emb), cfg or FlowConfig()
         self.genes = list(map(str, emb.index)); self.index = {g: k for k, g in enumerate(self.genes)}
         self.register_buffer('table', torch.tensor(np.asarray(emb, dtype=np.float32)))
-        self.ridge = self.cfg.prior_map == 'ridge'
-        if self.ridge:   # the MLP reads predicted latent shifts: the ridge map and each gene's input, set by `set_ridge`
-            Z = self.cfg.latent_dim
-            self.register_buffer('ridge_W', torch.zeros(self.table.shape[1], Z)); self.register_buffer('ridge_b', torch.zeros(Z))
-            self.register_buffer('shift', torch.zeros(len(self.genes), Z))
-        self.mlp = mlp(self.cfg.latent_dim if self.ridge else self.table.shape[1], self.cfg.hidden, self.cfg.cond_dim, 1)
+        self.mlp = mlp(self.table.shape[1], self.cfg.hidden, self.cfg.cond_dim, 1)
         self.seen = {g: k + 1 for k, g in enumerate(sorted(set(train_genes)))} if self.cfg.residual else {}
         self.resid = nn.Embedding(len(self.seen) + 1, self.cfg.cond_dim, padding_idx=0)   # row 0: no residual
         nn.init.zeros_(self.resid.weight)
+        if self.cfg.pool == 'seed_attention': self.pool = SeedAttentionPool(self.cfg.cond_dim, self.cfg.pool_heads)
 
     def forward(self, conds) -> torch.Tensor:   # conds: B conditions ('A', 'A+B', Condition or gene tuples)
         sets = [_genes(c) for c in conds]
@@ -208,34 +183,39 @@ class ConditionEncoder(nn.Module):
         ri = torch.tensor([[self.seen.get(g, 0) for g in s] + [0] * (k - len(s)) for s in uniq], device=self.table.device)
         mask = torch.tensor([[1.0] * len(s) + [0.0] * (k - len(s)) for s in uniq], device=self.table.device)[..., None]
         h = (self.mlp(self.inputs(gi)) + self.residual(ri)) * mask                           # (U, k, C)
-        c = h.sum(1) / (mask.sum(1).clamp(min=1) if self.cfg.pool == 'mean' else 1)        # (U, C); control: zeros
+        if self.cfg.pool == 'seed_attention': c = self.pool(h, mask)                         # (U, C); control: zeros
+        else: c = h.sum(1) / (mask.sum(1).clamp(min=1) if self.cfg.pool == 'mean' else 1)  # (U, C); control: zeros
+        p = self.cfg.cond_dropout if self.training else 0.0
+        if p and self.cfg.cond_dropout_mode == 'element': c = self.element_dropout(c)       # one mask per condition
         c = c[row]                                                                           # (B, C)
-        if self.training and self.cfg.cond_dropout: c = c * (torch.rand(len(c), 1, device=c.device) >= self.cfg.cond_dropout)
+        if p and self.cfg.cond_dropout_mode == 'vector': c = c * (torch.rand(len(c), 1, device=c.device) >= p)
         return c
 
     def inputs(self, gi) -> torch.Tensor:
-        "(..., d) what the MLP reads for table rows `gi`: the prior embeddings, or (prior_map='ridge') the predicted latent shifts."
-        return self.shift[gi] if self.ridge else self.table[gi]
+        "(..., d) the prior embeddings of table rows `gi`, what the MLP reads."
+        return self.table[gi]
 
-    def set_ridge(self, rs:RidgeShift, # The ridge map, fitted on the training singles
-                  genes:list=(), # Those genes, in the order of `rs.loo`: they read their leave-one-out shift
-                 ):
-        "Set the ridge map (prior_map='ridge'): every gene's input becomes its predicted latent shift, standardised ((shift − rs.center) / rs.scale)."
-        if not self.ridge: raise ConfigError("set_ridge on an encoder with prior_map='mlp'", "build it with FlowConfig(prior_map='ridge')")
-        if rs.W.shape != tuple(self.ridge_W.shape): raise ValueError(f"ridge map of shape {rs.W.shape}, the encoder needs {tuple(self.ridge_W.shape)} (prior width, latent_dim)")
-        with torch.no_grad():
-            self.ridge_W.copy_(torch.as_tensor(rs.W / rs.scale)); self.ridge_b.copy_(torch.as_tensor((rs.bias - rs.center) / rs.scale))
-            self.shift.copy_(self.table @ self.ridge_W + self.ridge_b)
-            for g, v in zip(genes, rs.loo): self.shift[self.index[g]] = torch.as_tensor((v - rs.center) / rs.scale)
+    def pool_one(self, v:torch.Tensor, # (k, C) the vectors of one condition's k genes
+                ) -> torch.Tensor:
+        "(C,) one condition's vector, its genes pooled by `cfg.pool`."
+        if self.cfg.pool == 'seed_attention': return self.pool(v[None], v.new_ones(1, len(v), 1))[0]
+        return v.mean(0) if self.cfg.pool == 'mean' else v.sum(0)
+
+    def element_dropout(self, c:torch.Tensor, # (B, C) condition vectors
+                        keys=None, # B keys (e.g. conditions): rows of one key share a mask (None: a mask per row)
+                       ) -> torch.Tensor:
+        "(B, C) `c` with each entry zeroed with probability `cfg.cond_dropout`, the rest scaled by 1/(1 − p)."
+        if keys is None: return nn.functional.dropout(c, self.cfg.cond_dropout)
+        uniq = sorted(set(keys)); row = torch.tensor([uniq.index(k) for k in keys], device=c.device)
+        return c * nn.functional.dropout(c.new_ones(len(uniq), c.shape[1]), self.cfg.cond_dropout)[row]
 
     def add_genes(self, genes:list, # New gene symbols
                   emb:np.ndarray, # (n, d) their prior embeddings
                  ):
-        "Add genes to the table (e.g. genes first met at prediction); with prior_map='ridge' their input is the ridge map's prediction."
+        "Add genes to the table (e.g. genes first met at prediction)."
         new = torch.as_tensor(np.asarray(emb, dtype=np.float32), device=self.table.device)
         self.genes += list(genes); self.index.update({g: len(self.index) + k for k, g in enumerate(genes)})
         self.table = torch.cat([self.table, new])
-        if self.ridge: self.shift = torch.cat([self.shift, new @ self.ridge_W + self.ridge_b])
 
     def residual(self, ri:torch.Tensor) -> torch.Tensor:
         "(..., C) residuals of residual rows `ri` (0: none); in training each is dropped with probability `resid_dropout` (one draw per gene and call: a condition's cells share it)."
@@ -246,12 +226,13 @@ class ConditionEncoder(nn.Module):
 # %% ../nbs/06_flow.ipynb #ceac6fa8
 def time_embedding(t:torch.Tensor, # (B,) times in [0, 1]
                    dim:int, # Number of features (even)
-                   max_period:float=10_000.0, # Longest period, in units of t / 1000
+                   max_period:float=10_000.0, # Longest period, in units of t / scale
+                   scale:float=1000.0, # t is multiplied by this (released: 10000)
                   ) -> torch.Tensor:
-    "(B, dim) features [cos, sin] of 1000 t at geometrically spaced frequencies (method page, 'Velocity field')."
+    "(B, dim) features [cos, sin] of scale·t at geometrically spaced frequencies (method page, 'Velocity field')."
     half = dim // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
-    args = 1000 * t.float()[:, None] * freqs[None]
+    args = scale * t.float()[:, None] * freqs[None]
     return torch.cat([torch.cos(args), torch.sin(args)], 1)
 
 class VelocityField(nn.Module):
@@ -277,7 +258,8 @@ class VelocityField(nn.Module):
     def forward(self, x:torch.Tensor, t:torch.Tensor, cond=None) -> torch.Tensor:   # x (B, Z), t (B,) or scalar
         t = t.expand(len(x)) if t.dim() == 0 else t
         c = self.encode(cond, len(x), x.device)                                           # (B, C)
-        h = torch.cat([self.time_mlp(time_embedding(t, self.cfg.time_dim)), self.state_mlp(x), c.to(x.dtype)], 1)
+        te = time_embedding(t, self.cfg.time_dim, scale=self.cfg.time_scale)
+        h = torch.cat([self.time_mlp(te), self.state_mlp(x), c.to(x.dtype)], 1)
         return self.joint_mlp(h)                                                          # (B, Z)
 
 # %% ../nbs/06_flow.ipynb #cd090c57
@@ -322,11 +304,11 @@ def integrate(v, # Velocity field: v(x (B, Z), t (B,), cond) -> (B, Z); a `Veloc
               x0:torch.Tensor, # (B, Z) start points (control latents)
               cond=None, # Conditions (strings or (B, C) vectors), passed to `v`; encoded once
               n_steps:int=20, # Fixed steps from t0 to t1
-              method:str='rk4', # 'euler', 'midpoint', 'rk4' or 'rk45' (adaptive, scipy's solve_ivp)
+              method:str='rk4', # 'euler', 'midpoint', 'rk4', 'rk45' (adaptive, scipy) or 'dopri5' (torchdiffeq)
               t0:float=0.0, # Start time
               t1:float=1.0, # End time
-              rtol:float=1e-5, # Relative tolerance ('rk45')
-              atol:float=1e-5, # Absolute tolerance ('rk45')
+              rtol:float=1e-5, # Relative tolerance (adaptive solvers; released: 1e-5)
+              atol:float=1e-5, # Absolute tolerance (adaptive solvers; released: 1e-5)
              ) -> torch.Tensor:
     "(B, Z) points at t1 of dx/dt = v(x, t, cond) from x0 at t0 (method page, 'Sampling')."
     if method not in SOLVERS: raise ConfigError(f"method={method!r}", f"use one of {list(SOLVERS)}")
@@ -340,6 +322,10 @@ def integrate(v, # Velocity field: v(x (B, Z), t (B,), cond) -> (B, Z); a `Veloc
             f = lambda t, y: v(torch.from_numpy(y).to(x).view_as(x), torch.full((len(x),), t, device=x.device), cond).double().cpu().numpy().ravel()
             sol = solve_ivp(f, (t0, t1), x.double().cpu().numpy().ravel(), method='RK45', rtol=rtol, atol=atol)
             return torch.from_numpy(sol.y[:, -1]).to(x).view_as(x)
+        if method == 'dopri5':
+            f = lambda t, y: v(y, t.expand(len(y)).to(y), cond)
+            ts = torch.tensor([t0, t1], dtype=x.dtype, device=x.device)
+            return torchdiffeq.odeint(f, x, ts, method='dopri5', rtol=rtol, atol=atol)[-1]
         h = (t1 - t0) / n_steps
         for k in range(n_steps): x = _step(v, x, t0 + k * h, h, cond, method)
         return x

@@ -31,7 +31,7 @@ from .calibrate import (target_rule, target_values, set_target_level, match_mean
                              gain_scores, _balanced)
 
 # %% auto #0
-__all__ = ['REMOVED', 'PRESETS', 'PRESET_WALL_TIME', 'SCBIGConfig', 'preset', 'prior_embeddings', 'SCBIG']
+__all__ = ['REMOVED', 'PRESETS', 'PRESET_ALIASES', 'PRESET_WALL_TIME', 'SCBIGConfig', 'preset', 'prior_embeddings', 'SCBIG']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 def _cpu_gcae(): return GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)   # the paper's: 256, 3, 8, 0.1
@@ -66,6 +66,7 @@ class SCBIGConfig:
     ae_max_cells:int=200_000 # ... training cells at most (method page, 'Pretraining')
     flow_steps:int=800 # Flow steps
     flow_lr:float=1e-3 # ... learning rate
+    flow_train:dict=field(default_factory=dict) # ... its other `TrainConfig` settings (`paper`: the released optimiser)
     batch_size:int=256 # Target (and source) cells per flow step
     n_conditions:int=4 # Conditions per flow step
     control_frac:float=0.1 # Share of flow steps whose targets are control cells (teaches v_control)
@@ -88,7 +89,6 @@ class SCBIGConfig:
                   (self.unseen in ('prior', 'generic', 'auto'), "unseen in ('prior', 'generic', 'auto')"),
                   (self.unseen == 'prior' or self.flow.generic_dropout > 0,
                    "flow=dict(generic_dropout > 0) for unseen='generic' or 'auto' (it trains the generic vector)"),
-                  (getattr(self.flow, 'prior_map', 'mlp') == 'mlp', "flow prior_map 'mlp' (SCBIG has no ridge map)"),
                   (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.user_mode in ('join', 'replace'), "user_mode in ('join', 'replace')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
@@ -98,6 +98,9 @@ class SCBIGConfig:
                    "gain > 0 or 'auto'"),
                   (1.0 in self.gain_grid and min(self.gain_grid) > 0, 'gain_grid of positive gains, 1 among them'),
                   (min(steps) >= 1, 'steps, batches and cell counts >= 1')]
+        fixed = {'max_steps', 'lr', 'val_every', 'seed', 'device', 'quiet'}
+        known_t = {f.name for f in fields(TrainConfig)} - fixed
+        checks.append((set(self.flow_train) <= known_t, f"flow_train keys among {sorted(known_t)}"))
         bad = [m for ok, m in checks if not ok]
         if bad: raise ConfigError(f"SCBIGConfig settings out of range: need {bad}",
                                   "fix those settings (see SCBIGConfig's documentation)")
@@ -122,6 +125,11 @@ def _without_removed(d:dict) -> dict:
             raise ConfigError(f"setting {k}={v!r} was removed from scBIG (it did not help: model page, "
                               "'Settings removed')", f"drop {k!r} (a model trains one flow)"
                               if k == 'n_flows' else f"drop {k!r} and use unseen='prior', 'generic' or 'auto'")
+    fl = d.get('flow')
+    if isinstance(fl, dict) and 'prior_map' in fl:                 # flow.prior_map: 'mlp' was the only one kept
+        if fl['prior_map'] != 'mlp': raise ConfigError(f"flow prior_map={fl['prior_map']!r} was removed from scBIG (it "
+                                                       "did not help: model page, 'Settings removed')", "drop it")
+        d['flow'] = {k: v for k, v in fl.items() if k != 'prior_map'}
     if d.get('unseen') in ('kernel', 'mixture'):
         raise ConfigError(f"unseen={d['unseen']!r} was removed from scBIG (it did not help: model page, "
                           "'Settings removed')", "use unseen='prior', 'generic' or 'auto'")
@@ -134,21 +142,34 @@ PRESETS = {
     'cpu': dict(),
     'colab-t4': dict(gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8), flow=dict(hidden=512, cond_dim=128, n_steps=20),
                      ae_steps=10_000, flow_steps=50_000, batch_size=1024, n_conditions=8, val_every=2500, align=dict(every=500), pool_cells=2000),
-    'gpu-large': dict(gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8), flow=dict(hidden=1024, cond_dim=256, n_steps=20),
-                      ae_steps=40_000, flow_steps=500_000, batch_size=1024, n_conditions=8, val_every=25_000, align=dict(every=1000), pool_cells=5000),
+    'paper': dict(   # the released configuration, setting by setting: the table 'The paper preset' below
+        gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8, latent=50, dropout=0.1, tokens='chunks',
+                  standardise=False),
+        flow=dict(hidden=1024, cond_dim=256, n_layers=2, time_dim=1024, time_scale=10_000.0, dropout=0.1,
+                  cond_dropout=0.9, cond_dropout_mode='element', pool='seed_attention', pool_heads=8, residual=False,
+                  generic_dropout=0.0,
+                  sigma=0.5, coupling='sinkhorn', ot_reg=1.0, method='dopri5'),
+        align=dict(lambda_corr=0.1, lambda_ot=0.1, every=50, n_conditions=3, max_cells=64, per_condition=True,
+                   lr_frac=1.0),
+        ae_steps=35_000, ae_lr=1e-4, ae_batch=256, flow_steps=25_000, flow_lr=5e-5, batch_size=1024, n_conditions=1,
+        flow_train=dict(grad_accum=20, schedule='constant', warmup_steps=0, clip_grad=1.0), control_frac=0.0,
+        val_every=5000, compose='pool', decode='direct', anchor=None, gain=1.0, target_effect=False, unseen='prior',
+        pool_cells=5000),
 }
+PRESET_ALIASES = {'gpu-large': 'paper'}   # the earlier name of the full-size preset
 
 PRESET_WALL_TIME = {
     'tiny': 'about 15 s per fit on the Norman subset, 2 CPU cores (measured); for tests and smoke runs, not for results',
     'cpu': 'about 2 min per fit on the Norman subset, 2 idle CPU cores (measured: the per-fit times in bench/results/scbig-benchmark-default.log)',
     'colab-t4': 'estimate, not yet measured on a GPU: about 30 min per fit on full Norman (91k cells x 5k genes) on a T4',
-    'gpu-large': "estimate, not yet measured on a GPU: a few hours per fit on an H100 (the paper's 500k flow steps)",
+    'paper': "estimate, not yet measured: many hours per fit on an H100 (500,000 flow micro-batches of 1,024 cells)",
 }
 
 def preset(name:str='cpu', # One of PRESETS
            **overrides, # Settings to change (nested ones as dicts: gcae=dict(d_model=64))
           ) -> SCBIGConfig:
     "The settings of a named preset, with `overrides` applied."
+    name = PRESET_ALIASES.get(name, name)
     if name not in PRESETS: raise ConfigError(f"unknown preset {name!r}", f"use one of {list(PRESETS)}")
     return _merged(SCBIGConfig(), PRESETS[name], overrides)
 
@@ -182,7 +203,7 @@ class SCBIG:
     """scBIG: GRC programs, a program-token autoencoder and a conditional flow from control to perturbed cells
     (AnnData in, AnnData out)."""
     def __init__(self,
-                 config:SCBIGConfig|str|None=None, # Settings, or a preset's name ('tiny', 'cpu', 'colab-t4', ...)
+                 config:SCBIGConfig|str|None=None, # Settings, or a preset's name ('tiny', 'cpu', 'colab-t4', 'paper')
                  gene_embeddings=None, # A user gene table: genes x d DataFrame or .csv/.tsv/.parquet/.npz path
                  **overrides, # Settings to change from the preset (default preset: 'cpu')
                 ):
@@ -393,8 +414,8 @@ def fit(self:SCBIG,
     set_seed(c.seed)
     fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose,
                         self.train_genes, 'prior' if auto else c.unseen)
-    fl_cfg = TrainConfig(max_steps=c.flow_steps, lr=c.flow_lr, warmup_steps=min(100, c.flow_steps // 10),
-                         val_every=c.val_every, seed=c.seed, device=c.device, quiet=c.quiet)
+    fl_cfg = TrainConfig(**{'warmup_steps': min(100, c.flow_steps // 10), **c.flow_train}, max_steps=c.flow_steps,
+                         lr=c.flow_lr, val_every=c.val_every, seed=c.seed, device=c.device, quiet=c.quiet)
     cbs = [AlignCB(f)] if (c.align.lambda_corr or c.align.lambda_ot) else []
     lrn = Learner(fld, get_batch, loss_fn, fl_cfg, val_fn=val_fn, out_dir=out/'flow' if out else None, cbs=cbs,
                   n_items=c.batch_size, desc='flow')
