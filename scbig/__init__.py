@@ -1,3 +1,9 @@
+"""Predict single-cell responses to unseen genetic perturbations with gene programs, a program-token transformer and conditional flow matching (scBIG).
+
+Modules:
+
+- `scbig.gi`: Norman 2019's model of a pair on its singles (δab = c_a δa + c_b δb + error, fit by Theil-Sen), GEARS' interaction types, and the same quantities for predicted pairs"""
+
 __version__ = "0.0.1"
 
 # PyPI's unrelated `scbig` 0.1.1 (bipartite-graph embedding) installs the same import package; installed over this
