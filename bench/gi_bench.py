@@ -159,7 +159,7 @@ def main():
         '"±" = sd over seeds; [lo, hi] = 95% percentile bootstrap over pairs '
         f'({a.n_boot} draws, the same for every method; r is undefined on draws with < 3 distinct pairs)',
         f'positive control "{HALF}": each pair predicted by the mean of a random half of its real cells '
-        f'({a.half_repeats} halves as seeds; they are half of the reference cells, so this understates the sampling noise)',
+        f'({a.half_repeats} halves as seeds; they are half of the reference cells: this understates the noise)',
         f'checks: real means as prediction reproduce the real quantities exactly: yes; additive gives c_a = c_b = 1 on '
         f'the {len(both)} pairs whose singles it trained on: {add_ok}',
         f'GEARS types (scbig.gi.GI_RULES): ' + '; '.join(f'{k}: {q} {op} {t}' for k, (q, op, t) in GI_RULES.items()),
