@@ -71,6 +71,7 @@ def main():
     ap.add_argument('--methods', nargs='*', default=None, help='only these methods (file names before __seed)')
     ap.add_argument('--half-repeats', type=int, default=5,
                     help='random halves of the real pair cells (positive control)')
+    ap.add_argument('--note', default='', help='a line on where the predictions came from, written with the tables')
     ap.add_argument('--out', default='bench/results')
     a = ap.parse_args()
     cmd = 'python bench/gi_bench.py ' + ' '.join(map(shlex.quote, sys.argv[1:]))
@@ -149,6 +150,7 @@ def main():
         f'# GI typing of predicted pairs: {a.dataset}',
         f'command: {cmd}',
         f'predictions: {a.preds} ({len(files)} files); {time.perf_counter() - t0:.0f} s',
+        *([f'provenance: {a.note}'] if a.note else []),
         f'split: the {a.folds} folds of default_splits (k-fold over conditions; every condition tested once); '
         f'pairs: the {len(pairs)} whose two singles are measured, each scored in the fold that tests it: {pair_info}',
         'GI fit: scbig.gi.gi_table = Norman 2019 regression delta_ab = c_a delta_a + c_b delta_b (Theil-Sen, '
@@ -177,7 +179,18 @@ def main():
         .assign(c=lambda d: d.c_a.round(2).astype(str) + ', ' + d.c_b.round(2).astype(str))
         .pivot(index='method', columns='pair', values='c').reindex(order).to_string(),
     ]
+    def short(r, ci=True):
+        sd = '' if np.isnan(r.sd_seeds) else f' ±{r.sd_seeds:.2f}'
+        return f'{r.value:.2f}{sd}' + (f' [{r.lo:.2f}, {r.hi:.2f}]' if ci else '')
+    get = lambda m, q, st: res[(res.method == m) & (res.quantity == q) & (res.stat == st)].iloc[0]
+    md = ['| method | MAE mag [95% CI] | MAE c_a, c_b | MAE corr_fit | r mag | type accuracy [95% CI] |',
+          '|---|---|---|---|---|---|']
+    for m in order:
+        c = (get(m, 'c_a', 'mae').value + get(m, 'c_b', 'mae').value) / 2
+        md.append(f"| {m} | {short(get(m, 'mag', 'mae'))} | {c:.2f} | {short(get(m, 'corr_fit', 'mae'), False)} | "
+                  f"{short(get(m, 'mag', 'pearson'), False)} | {short(get(m, 'type', 'accuracy'))} |")
     out_dir = Path(a.out); out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir/'gi_bench.md').write_text('\n'.join(md) + '\n')
     text = '\n'.join(lines) + '\n'
     (out_dir/'gi_bench.txt').write_text(text)
     res.to_csv(out_dir/'gi_bench.csv', index=False)
