@@ -3,6 +3,7 @@
 Modules:
 
 - `scbig.de_metrics`: DE conventions that pass sanity controls on real data (the `de` profile), the DE-weighted WMSE and weighted delta R² (Mejia, Miller et al. 2025), and the Virtual Cell Challenge's `vcc` profile with its normalised score
+- `scbig.gi`: Norman 2019's model of a pair on its singles (δab = c_a δa + c_b δb + error, fit by Theil-Sen), GEARS' interaction types, and the same quantities for predicted pairs
 - `scbig.synthetic`: SYNTHETIC data for scale tests only: a 91k-cell x 5k-gene Perturb-seq dataset made from the real Norman subset's statistics and the real priors, never a stand-in for measured results"""
 
 __version__ = "0.0.1"
