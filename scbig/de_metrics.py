@@ -167,6 +167,7 @@ PROFILES['de'] = dict(
     source=('scbig DE convention chosen by sanity controls (bench/de_sanity.py); '
             'wmse / wr2_delta: Mejia, Miller et al. 2025'),
     metrics=['spearman_de_20', 'overlap_t_20', 'wmse', 'wr2_delta'],
+    directions={'wmse': 'lower'},   # an error: lower is better (the sanity controls read this)
     control_source='real', de='t_expressed', n_de=20, nan_policy='skip', zero_genes='keep', min_frac=0.1)
 PROFILES['vcc'] = dict(
     source=('Virtual Cell Challenge as cell-eval computes it: MetricPipeline profile "vcc" (overlap_at_N, '
