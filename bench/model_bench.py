@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from scbig.datasets import load
 from scbig.data import PerturbData
-from scbig.benchmark import run_benchmark, write_report, default_splits, ABLATIONS, DEPARTURES
+from scbig.benchmark import run_benchmark, write_report, default_splits, ABLATIONS, DEPARTURES, LEVERS
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,6 +29,7 @@ def main():
     ap.add_argument('--ablations', nargs='*', default=['norman19_subset'], help='datasets on which to run the ablations')
     ap.add_argument('--departures', action='store_true', help="also undo each of scbig's departures from the released code (more fits)")
     ap.add_argument('--ablation-seeds', type=int, nargs='+', default=None, help='seeds of the ablations (default: the first of --seeds)')
+    ap.add_argument('--levers', action='store_true', help='run the quality levers of scbig.benchmark.LEVERS (with --only: some) instead of the ablations, and not scBIG, the baselines nor the ceiling (compare with bench/levers.py)')
     ap.add_argument('--only', nargs='*', default=None, help='run only these ablations (names in ABLATIONS) and not scBIG itself, for splitting the work over processes')
     ap.add_argument('--tag', default='', help='suffix of the output folder (OUT/<dataset><tag>)')
     ap.add_argument('--out', default='bench/results')
@@ -39,9 +40,11 @@ def main():
         data = PerturbData(load(name, verbose=False))
         t0 = time.perf_counter()
         abl = {**ABLATIONS, **(DEPARTURES if a.departures else {})} if name in a.ablations else {}
+        if a.levers: abl = dict(LEVERS)
         if a.only is not None: abl = {k: v for k, v in abl.items() if k in a.only}
-        res = run_benchmark(data, default_splits(data, n_folds=a.folds), seeds=a.seeds, preset_name=a.preset, ablations=abl or None, ablation_seeds=a.ablation_seeds, with_main=a.only is None,
-                            with_baselines=a.only is None, with_ceiling=a.only is None,
+        full = a.only is None and not a.levers
+        res = run_benchmark(data, default_splits(data, n_folds=a.folds), seeds=a.seeds, preset_name=a.preset, ablations=abl or None, ablation_seeds=a.ablation_seeds, with_main=full,
+                            with_baselines=full, with_ceiling=full,
                             log=lambda m: print(f'[{name}] {m}', flush=True),
                             save_predictions=None if a.save_predictions is None else Path(a.save_predictions)/f'{name}{a.tag}')
         paths = write_report(res, Path(a.out)/f'{name}{a.tag}', command=cmd)

@@ -27,10 +27,10 @@ from .sanity import control_scores, sanity_table, sanity_records, conventions, f
 from .sanity import headline_targets, sanity_md, sanity_of, headline_md
 
 # %% auto #0
-__all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE', 'REPORT_SECTIONS',
-           'REPORT_CSS', 'default_splits', 'BenchmarkResult', 'run_benchmark', 'margins', 'baseline_palette',
-           'method_colours', 'load_result', 'headline_figure', 'standing', 'verdict', 'figures', 'write_report',
-           'results_table']
+__all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'LEVERS', 'MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE',
+           'REPORT_SECTIONS', 'REPORT_CSS', 'default_splits', 'BenchmarkResult', 'run_benchmark', 'margins',
+           'baseline_palette', 'method_colours', 'load_result', 'headline_figure', 'standing', 'verdict', 'figures',
+           'write_report', 'results_table']
 
 # %% ../nbs/12_benchmark.ipynb #d0024148
 METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'],
@@ -45,6 +45,9 @@ ABLATIONS = {'random programs (no GRC)': dict(programs='random'),
              'no target-transcript rule': dict(target_effect=False)} # The issue's ablations, and the target rule's
 DEPARTURES = {'pooled pairs (released)': dict(compose='pool'), 'direct decoding (released)': dict(decode='direct'),
               'no generic dropout (released)': dict(flow=dict(generic_dropout=0.0))} # scbig's departures, undone
+LEVERS = {'alignment at the paper share': dict(align=dict(every=50, per_condition=True, lr_frac=0.5)),
+          'generic vector (val picks)': dict(unseen='auto'),
+          'flow 4x steps': dict(flow_steps=3200, val_every=400)} # quality levers, each measured alone (model page)
 
 def default_splits(data:PerturbData, # The dataset
                    kind:str|None=None, # Split kind (default: 'kfold' over conditions if the data has pairs, else 'unseen_single')
@@ -157,6 +160,7 @@ def run_benchmark(data:PerturbData, # The dataset
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
     rows, timings, res, controls = [], {}, BenchmarkResult(None, {}), []
     gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
+    vals = {}                               # method -> each fit's val scores
     n_used = []                             # cells predicted per condition in each fit (at most its stored ones)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', PriorWarning)
@@ -199,6 +203,9 @@ def run_benchmark(data:PerturbData, # The dataset
                 add(label, seed, pred)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
             gains.setdefault(name, []).append(float(m.gain))
+            if m.val_conditions:                   # what the fit saw on its val conditions (the flow's best Pearson delta)
+                vals.setdefault(name, []).append({'fold': f, 'seed': seed, 'flow_val_r': -float(m.flow_learner.best_val),
+                                                  'gain': float(m.gain), 'gain_scores': m.gain_scores})
             if name not in res.curves: res.curves[name] = _fit_curves(m)
             if name == 'scbig' and not res.programs: res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
             msg = f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}"
@@ -222,7 +229,7 @@ def run_benchmark(data:PerturbData, # The dataset
                 'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': min(n_used, default=n_cells), 'ceiling_repeats': ceiling_repeats,
                 'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
                 'conventions': conventions(data, splits[0], profiles)}
-    res.info['gains'], res.info['gene_embeddings'] = gains, _table_info(user)
+    res.info['gains'], res.info['gene_embeddings'], res.info['val'] = gains, _table_info(user), vals
     res.info['sanity'] = sanity_records(sanity_table(pd.concat(controls))) if controls else None
     return res
 
