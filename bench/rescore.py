@@ -25,7 +25,7 @@ from scbig.data import PerturbData
 from scbig.datasets import load
 from scbig.metrics import observed
 from scbig.benchmark import METRICS, BenchmarkResult, default_splits, write_report, _scores
-from scbig.sanity import control_scores, sanity_table, sanity_records, conventions
+from scbig.sanity import control_scores, sanity_table, sanity_records, conventions, train_reference
 
 KEYS = ['method', 'seed', 'fold', 'condition']
 FIGURES_KEPT = ('program_map.png', 'training_curves.png')    # the fits' own figures: rescoring cannot redraw them
@@ -67,13 +67,14 @@ def rescore(data, preds, profiles, n_folds=5, ceiling_repeats=5, seed0=None, log
     for f, fl in files.items():
         sp, t0 = splits[f], time.perf_counter()
         real = observed(data, sp.test)
+        tm = train_reference(data, sp) if 'systema' in profiles else None     # Systema's reference
         ctrl = np.asarray(real.X[(real.obs.condition == data.control).values].mean(0)).ravel()
         for method, seed, path in fl:
             pred = ad.read_h5ad(path)
             missing = set(sp.test) - set(pred.obs.condition.astype(str))
             if missing: raise ConfigError(f"{path} lacks held-out conditions {sorted(missing)[:3]} of fold {f}",
                                           "pass --folds (and the dataset) the run used")
-            rows.append(_scores(pred, real, sp, profiles).assign(method=method, seed=seed, fold=f).reset_index())
+            rows.append(_scores(pred, real, sp, profiles, train_means=tm).assign(method=method, seed=seed, fold=f).reset_index())
             if method == 'scbig': n_pred.append(int((pred.obs.condition == sp.test[0]).sum()))
             if seed == seed0:                                            # as run_benchmark keeps them: seed 0's
                 for c in sp.test:

@@ -24,7 +24,7 @@ from .model import SCBIG, preset, choose_gain
 from .model import prior_embeddings, _table_info
 from .priors import as_embedding_table
 from .sanity import control_scores, sanity_table, sanity_records, conventions, fraction_of_ceiling
-from .sanity import headline_targets, sanity_md, sanity_of, headline_md
+from .sanity import headline_targets, sanity_md, sanity_of, headline_md, train_reference, _kw
 
 # %% auto #0
 __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'LEVERS', 'MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE',
@@ -35,10 +35,12 @@ __all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'LEVERS', 'MODEL_COL
 # %% ../nbs/12_benchmark.ipynb #d0024148
 METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'],
            'cell_eval': ['pearson_delta', 'mse', 'discrimination_score_l1', 'overlap_at_N'],
-           'de': ['spearman_de_20', 'overlap_t_20', 'wmse', 'wr2_delta'], 'vcc': ['des', 'pds', 'mae', 'score']}
-TARGETS = ['scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1', 'de:spearman_de_20', 'vcc:score']
-# The headline metrics (higher is better for each): Pearson delta, PDS, DS-L1, and the DE rank agreement and VCC score
-# that pass the sanity controls; a run's headline keeps those that pass on its dataset (scbig.sanity)
+           'de': ['spearman_de_20', 'overlap_t_20', 'wmse', 'wr2_delta'], 'vcc': ['des', 'pds', 'mae', 'score'],
+           'systema': ['pearson_delta_pert', 'centroid_accuracy']}
+TARGETS = ['scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1', 'de:spearman_de_20', 'vcc:score',
+           'systema:pearson_delta_pert']
+# The headline metrics (higher is better for each): Pearson delta, PDS, DS-L1, the DE rank agreement, the VCC score and
+# Systema's Pearson delta against the training perturbations' mean, those that pass the sanity controls; a run's headline keeps those that pass on its dataset (scbig.sanity)
 ABLATIONS = {'random programs (no GRC)': dict(programs='random'),
              'no prior embedding in tokens': dict(gcae=dict(use_prior=False)),
              'no alignment losses': dict(align=dict(lambda_corr=0.0, lambda_ot=0.0)),
@@ -59,11 +61,12 @@ def default_splits(data:PerturbData, # The dataset
     return [data.split(kind, fold=f, n_folds=n_folds) for f in range(n_folds)]
 
 # %% ../nbs/12_benchmark.ipynb #e7027fe0
-def _scores(pred, real, split, profiles, methods_metrics=METRICS) -> pd.DataFrame:
-    "Per-condition metrics of one prediction under several profiles, columns 'profile:metric'."
+def _scores(pred, real, split, profiles, methods_metrics=METRICS, train_means=None) -> pd.DataFrame:
+    """Per-condition metrics of one prediction under several profiles, columns 'profile:metric' ('systema' needs
+    `train_means`, `train_reference(data, split)`)."""
     out = None
     for p in profiles:
-        ev = evaluate(pred, real, p, subgroup=split, skip=['pearson_edistance'] if p == 'cell_eval' else ())
+        ev = evaluate(pred, real, p, subgroup=split, **_kw(p, train_means))
         t = ev.table[[m for m in methods_metrics[p] if m in ev.table.columns]].add_prefix(f'{p}:')
         out = ev.table[['subgroup', 'n_cells']].join(t) if out is None else out.join(t)
     return out
@@ -142,7 +145,7 @@ def run_benchmark(data:PerturbData, # The dataset
                   overrides:dict|None=None, # scBIG settings changed from the preset
                   ablations:dict|None=None, # Extra scBIG variants: name -> overrides (e.g. ABLATIONS), run with `ablation_seeds`
                   ablation_seeds=None, # Seeds of the ablations (None: the first of `seeds` only)
-                  profiles=('scbig', 'cell_eval', 'de', 'vcc'), # Metric profiles
+                  profiles=('scbig', 'cell_eval', 'de', 'vcc', 'systema'), # Metric profiles
                   with_baselines:bool=True, # Run every baseline of `scbig.baselines`
                   with_ceiling:bool=True, # The split-half ceiling
                   with_main:bool=True, # Run scBIG itself (False: only the ablations, e.g. to split the work over processes)
@@ -173,11 +176,12 @@ def run_benchmark(data:PerturbData, # The dataset
     bar = progress(total=n_fits, desc='benchmark', unit='fit', quiet=quiet)
     for f, sp in enumerate(splits):
         real = observed(data, sp.test)
+        tm = train_reference(data, sp) if 'systema' in profiles else None   # Systema's reference μ_pert
         def add(method, seed, pred):
             if save_predictions is not None:
                 d = Path(save_predictions)/f'fold{f}'; d.mkdir(parents=True, exist_ok=True)
                 pred.write_h5ad(d/f"{method.replace('/', '_')}__seed{seed}.h5ad")
-            t = _scores(pred, real, sp, profiles).assign(method=method, seed=seed, fold=f)
+            t = _scores(pred, real, sp, profiles, train_means=tm).assign(method=method, seed=seed, fold=f)
             rows.append(t.reset_index())
             if seed == seeds[0]:
                 ctrl = real.X[(real.obs.condition == data.control).values].mean(0)

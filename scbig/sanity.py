@@ -16,10 +16,10 @@ from .metrics import PROFILES, observed, ceiling, evaluate
 from .baselines import MeanBaseline
 
 # %% auto #0
-__all__ = ['CONTROLS', 'POSITIVE', 'NEGATIVE', 'DIRECTIONS', 'direction', 'derangement', 'means_prediction', 'ceiling_scores',
-           'control_scores', 'sanity_table', 'dataset_sanity', 'conventions', 'sanity_records', 'sanity_of',
-           'headline_targets', 'dropped_targets', 'fraction_of_ceiling', 'headline_table', 'sanity_md', 'headline_md',
-           'sanity_text']
+__all__ = ['CONTROLS', 'POSITIVE', 'NEGATIVE', 'DIRECTIONS', 'direction', 'derangement', 'means_prediction', 'train_reference',
+           'ceiling_scores', 'control_scores', 'sanity_table', 'dataset_sanity', 'conventions', 'sanity_records',
+           'sanity_of', 'headline_targets', 'dropped_targets', 'fraction_of_ceiling', 'headline_table', 'sanity_md',
+           'headline_md', 'sanity_text']
 
 # %% ../nbs/20_sanity.ipynb #b1423b81
 CONTROLS = {'ceiling': 'positive', 'perfect mean': 'positive', # the four controls, and their kind
@@ -77,16 +77,28 @@ def means_prediction(real:ad.AnnData, # Observed cells (`scbig.metrics.observed`
 # %% ../nbs/20_sanity.ipynb #1d0798e8
 def _skip(p:str) -> list: return ['pearson_edistance'] if p == 'cell_eval' else []   # as the benchmark scores
 
+def train_reference(data:PerturbData, # The dataset
+                    split:Split, # The split whose training perturbations make the reference
+                   ) -> pd.DataFrame:
+    "(T, G) pseudobulks of the training perturbations (no control): Systema's reference μ_pert is their mean."
+    return data.pseudobulk([t for t in split.train if t != data.control])
+
+def _kw(p:str, train_means) -> dict:
+    """`evaluate`'s arguments for profile `p` as the benchmark scores it. Systema: the training reference, and an
+    undefined correlation (a prediction equal to μ_pert, such as the mean baseline's) scores 0, not NaN."""
+    return dict(skip=_skip(p), **({'train_means': train_means, 'nan_policy': 'zero'} if p == 'systema' else {}))
+
 def ceiling_scores(real:ad.AnnData, # Observed cells of the held-out conditions and the control
                    split:Split, # The split (its subgroups label the rows)
                    profiles, # Metric profiles (keys of `scbig.benchmark.METRICS`)
                    n_repeats:int=5, # Random half splits of the ceiling
+                   train_means=None, # `train_reference(data, split)`: needed for the 'systema' profile
                   ) -> pd.DataFrame:
     "The split-half ceiling's per-condition metrics under `profiles`: columns subgroup, n_cells, 'profile:metric'."
     from scbig.benchmark import METRICS
     t = None
     for p in profiles:
-        ev = ceiling(real, p, n_repeats=n_repeats, subgroup=split, skip=_skip(p))
+        ev = ceiling(real, p, n_repeats=n_repeats, subgroup=split, **_kw(p, train_means))
         k = ev.table[[x for x in METRICS[p] if x in ev.table.columns]].add_prefix(f'{p}:')
         t = ev.table[['subgroup', 'n_cells']].join(k) if t is None else t.join(k)
     return t
@@ -112,8 +124,9 @@ def control_scores(data:PerturbData, # The dataset
     if len(conds) > 1:
         preds['shuffled labels'] = means_prediction(real, conds, [conds[j] for j in derangement(len(conds), seed)],
                                                     control=data.control)
-    rows = [ceiling_scores(real, split, profiles, ceiling_repeats).assign(method='ceiling')]
-    rows += [_scores(p, real, split, profiles).assign(method=name) for name, p in preds.items()]
+    tm = train_reference(data, split) if 'systema' in profiles else None
+    rows = [ceiling_scores(real, split, profiles, ceiling_repeats, tm).assign(method='ceiling')]
+    rows += [_scores(p, real, split, profiles, train_means=tm).assign(method=name) for name, p in preds.items()]
     out = pd.concat(rows).reset_index()
     return out[['method', 'condition', 'subgroup', 'n_cells'] + [c for c in out.columns if ':' in c]]
 
@@ -165,7 +178,8 @@ def conventions(data:PerturbData, split:Split, profiles) -> dict:
     "{profile: its conventions as `evaluate(...).describe()` prints them}, from a one-condition pseudobulk of `split`."
     real = observed(data, split.test[:1])
     pred = MeanBaseline().fit(data, split).predict(split.test[:1])
-    return {p: evaluate(pred, real, p, skip=_skip(p)).describe() for p in profiles}
+    tm = train_reference(data, split) if 'systema' in profiles else None
+    return {p: evaluate(pred, real, p, **_kw(p, tm)).describe() for p in profiles}
 
 def sanity_records(table:pd.DataFrame) -> list:
     "A `sanity_table` as JSON-ready records (for run.json)."
