@@ -1,0 +1,100 @@
+"""Each quality lever of scbig.benchmark.LEVERS against the preset it changes: val first, then test, paired.
+
+Usage: python bench/levers.py --base bench/results/norman19_subset_fair --runs DIR [DIR ...]
+                              [--val-base DIR] [--out bench/results/levers_norman19_subset.md]
+
+--base is a benchmark folder of the preset as is (scBIG's seeds, every baseline, the sanity table: `model_bench.py`);
+each --runs folder holds lever fits on the same folds (`model_bench.py --levers --only NAME --ablation-seeds ...`).
+For each lever and each headline metric that passes the base's sanity controls: the lever's margin over the preset on
+the test conditions (per condition, each side averaged over the seeds both have; paired 95% bootstrap interval over
+conditions, wins/losses), and over the best baseline as the benchmark computes it (`margins`). Val: the mean over
+folds of the flow's best val Pearson delta and of the val L1 rank at the fit's chosen gain (run.json 'val'), against
+--val-base's (a run of the preset with the val scores kept, e.g. the lever 'none'). Prints a markdown report and
+writes it to --out.
+"""
+import argparse, json, sys
+from pathlib import Path
+import numpy as np
+import pandas as pd
+from scbig.benchmark import BenchmarkResult, TARGETS, margins, _boot
+
+def read(d:Path) -> tuple[pd.DataFrame, dict]:
+    return pd.read_csv(d/'metrics.csv'), json.loads((d/'run.json').read_text())
+
+def val_table(info:dict) -> pd.DataFrame:
+    "One row per (method, fold, seed): the flow's best val Pearson delta and the val L1 rank at the chosen gain."
+    rows = []
+    for name, fits in (info.get('val') or {}).items():
+        for v in fits:
+            at = [g for g in v['gain_scores'] if g['gain'] == v['gain']]
+            rows.append({'method': name, 'fold': v['fold'], 'seed': v['seed'], 'flow_val_r': v['flow_val_r'],
+                         'val_l1_rank': at[0]['l1_rank'] if at else np.nan})
+    return pd.DataFrame(rows, columns=['method', 'fold', 'seed', 'flow_val_r', 'val_l1_rank'])
+
+def paired(a:pd.DataFrame, b:pd.DataFrame, metric:str, seeds) -> dict:
+    "a − b per condition (each averaged over `seeds`): mean, 95% interval, wins, losses."
+    x = a[a.seed.isin(seeds)].groupby('condition')[metric].mean()
+    y = b[b.seed.isin(seeds)].groupby('condition')[metric].mean()
+    d = (x - y.reindex(x.index)).dropna().to_numpy()
+    if not len(d): return {}
+    lo, hi = _boot(d, 2000, 0.95, 0)
+    return {'n': len(d), 'lever': float(x.mean()), 'preset': float(y.mean()), 'margin': float(d.mean()),
+            'low': float(lo), 'high': float(hi), 'wins': int((d > 0).sum()), 'losses': int((d < 0).sum())}
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--base', required=True, type=Path)
+    ap.add_argument('--runs', nargs='+', required=True, type=Path)
+    ap.add_argument('--val-base', type=Path, default=None)
+    ap.add_argument('--out', type=Path, default=None)
+    a = ap.parse_args()
+    bm, binfo = read(a.base)
+    sanity = pd.read_csv(a.base/'sanity.csv').set_index('metric') if (a.base/'sanity.csv').is_file() else None
+    out = [f"# Quality levers on {binfo['dataset']} ({binfo['split']}, preset {binfo.get('preset')})", '',
+           f"Command: `python bench/levers.py {' '.join(sys.argv[1:])}`", '']
+    def passes(t): return sanity is None or t not in sanity.index or bool(sanity.loc[t, 'passes'])
+    vb = val_table(read(a.val_base)[1]) if a.val_base else pd.DataFrame()
+    for run in a.runs:
+        m, info = read(run)
+        for name in info.get('ablations', {}):
+            lever = f'scbig {name}'
+            lm = m[m.method == lever]
+            if lm.empty: continue
+            seeds = sorted(set(lm.seed) & set(bm[bm.method == 'scbig'].seed))
+            out += [f"## {name}: {info['ablations'][name]}", '',
+                    f"Seeds {seeds} (lever and preset); {lm.condition.nunique()} test conditions; {run}", '']
+            v = val_table(info)
+            v = v[v.method == lever]
+            if len(v) and len(vb):
+                base_v = vb[vb.method.isin(['scbig', 'scbig none'])]
+                j = v.merge(base_v, on=['fold', 'seed'], suffixes=(' lever', ' preset'))
+                if len(j):
+                    out += ['| val (mean over folds) | lever | preset | difference |', '|---|---:|---:|---:|']
+                    for k in ('flow_val_r', 'val_l1_rank'):
+                        out.append(f"| {k} | {j[k + ' lever'].mean():.3f} | {j[k + ' preset'].mean():.3f} | "
+                                   f"{(j[k + ' lever'] - j[k + ' preset']).mean():+.3f} |")
+                    out.append('')
+            elif len(v):
+                out += [f"val (no preset val run given): flow_val_r {v.flow_val_r.mean():.3f}, "
+                        f"val_l1_rank {v.val_l1_rank.mean():.3f} over {len(v)} fits", '']
+            targets = [t for t in TARGETS if t in lm.columns and t in bm.columns and passes(t)]
+            out += ['| test metric | n | lever | preset | lever − preset (95% interval) | wins / losses | '
+                    'vs closest baseline (95% interval) |', '|---|---:|---:|---:|---|---|---|']
+            both = pd.concat([bm[bm.method != 'scbig'], lm.assign(method='lever')], ignore_index=True)
+            mg = margins(BenchmarkResult(both, {}), model='lever', metrics=targets,
+                         baselines=[b for b in dict.fromkeys(bm.method) if b != 'ceiling'
+                                    and not str(b).startswith('scbig')])
+            for t in targets:
+                p = paired(lm, bm[bm.method == 'scbig'], t, seeds)
+                if not p: continue
+                g = mg.loc[t] if t in mg.index.get_level_values(0) else None
+                cl = (f"{g.margin.idxmin()} {g.margin.min():+.3f} ({g.loc[g.margin.idxmin(), '95% low']:+.3f} to "
+                      f"{g.loc[g.margin.idxmin(), '95% high']:+.3f})") if g is not None and len(g) else ''
+                out.append(f"| {t} | {p['n']} | {p['lever']:.3f} | {p['preset']:.3f} | {p['margin']:+.3f} "
+                           f"({p['low']:+.3f} to {p['high']:+.3f}) | {p['wins']} / {p['losses']} | {cl} |")
+            out.append('')
+    text = '\n'.join(out)
+    print(text)
+    if a.out: a.out.write_text(text + '\n')
+
+if __name__ == '__main__': main()
