@@ -40,7 +40,8 @@ METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'],
 TARGETS = ['scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1', 'de:spearman_de_20', 'vcc:score',
            'systema:pearson_delta_pert']
 # The headline metrics (higher is better for each): Pearson delta, PDS, DS-L1, the DE rank agreement, the VCC score and
-# Systema's Pearson delta against the training perturbations' mean, those that pass the sanity controls; a run's headline keeps those that pass on its dataset (scbig.sanity)
+# Systema's Pearson delta against the training perturbations' mean; a run's headline keeps those that pass the
+# sanity controls on its dataset (scbig.sanity)
 ABLATIONS = {'random programs (no GRC)': dict(programs='random'),
              'no prior embedding in tokens': dict(gcae=dict(use_prior=False)),
              'no alignment losses': dict(align=dict(lambda_corr=0.0, lambda_ot=0.0)),
