@@ -53,7 +53,7 @@ class SCBIGConfig:
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
     unseen:str='prior' # Genes never perturbed in training: 'prior' (as released), 'generic' or 'auto' (val picks)
-    compose:str='additive' # Pairs: 'additive' (v_A + v_B − v_control) or 'pool' (one set-pooled condition, as released)
+    compose:str='additive' # Pairs: 'additive' (v_A + v_B − v_control) or 'pool' (one pooled condition, as released)
     target_effect:bool=True # Set each measured target's own transcript by `target_rule` (>= 3 measured targets)
     anchor:str|None='linear' # Anchor each predicted mean change to the linear model ('linear', fitted in `fit`) or None
     anchor_weight:float=0.5 # With an anchor: the flow's share w of the mean change, w·δ_flow + (1 − w)·δ_linear
@@ -137,11 +137,15 @@ def _without_removed(d:dict) -> dict:
 
 # %% ../nbs/08_model.ipynb #c26506f6
 PRESETS = {
-    'tiny': dict(n_programs=16, gcae=dict(d_model=32, n_heads=4, n_layers=1, n_modules=4), flow=dict(hidden=64, cond_dim=32, n_steps=5, method='midpoint'),
-                 ae_steps=60, flow_steps=60, batch_size=64, n_conditions=2, val_every=30, val_cells=50, n_cells=100, pool_cells=200, align=dict(every=30, max_cells=32)),
+    'tiny': dict(n_programs=16, gcae=dict(d_model=32, n_heads=4, n_layers=1, n_modules=4),
+                 flow=dict(hidden=64, cond_dim=32, n_steps=5, method='midpoint'),
+                 ae_steps=60, flow_steps=60, batch_size=64, n_conditions=2, val_every=30, val_cells=50, n_cells=100,
+                 pool_cells=200, align=dict(every=30, max_cells=32)),
     'cpu': dict(),
-    'colab-t4': dict(gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8), flow=dict(hidden=512, cond_dim=128, n_steps=20),
-                     ae_steps=10_000, flow_steps=50_000, batch_size=1024, n_conditions=8, val_every=2500, align=dict(every=500), pool_cells=2000),
+    'colab-t4': dict(gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8),
+                     flow=dict(hidden=512, cond_dim=128, n_steps=20),
+                     ae_steps=10_000, flow_steps=50_000, batch_size=1024, n_conditions=8, val_every=2500,
+                     align=dict(every=500), pool_cells=2000),
     'paper': dict(   # the released configuration, setting by setting: the table 'The paper preset' below
         gcae=dict(d_model=256, n_heads=8, n_layers=3, n_modules=8, latent=50, dropout=0.1, tokens='chunks',
                   standardise=False),
@@ -159,9 +163,10 @@ PRESETS = {
 PRESET_ALIASES = {'gpu-large': 'paper'}   # the earlier name of the full-size preset
 
 PRESET_WALL_TIME = {
-    'tiny': 'about 15 s per fit on the Norman subset, 2 CPU cores (measured); for tests and smoke runs, not for results',
-    'cpu': 'about 2 min per fit on the Norman subset, 2 idle CPU cores (measured: the per-fit times in bench/results/scbig-benchmark-default.log)',
-    'colab-t4': 'estimate, not yet measured on a GPU: about 30 min per fit on full Norman (91k cells x 5k genes) on a T4',
+    'tiny': 'about 15 s per fit on the Norman subset, 2 CPU cores (measured); for tests and smoke runs, not results',
+    'cpu': ('about 2 min per fit on the Norman subset, 2 idle CPU cores (measured: the per-fit times in '
+            'bench/results/scbig-benchmark-default.log)'),
+    'colab-t4': 'estimate, not yet measured on a GPU: about 30 min per fit on full Norman (91k cells x 5k genes), T4',
     'paper': "estimate, not yet measured: many hours per fit on an H100 (500,000 flow micro-batches of 1,024 cells)",
 }
 
