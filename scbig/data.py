@@ -1,4 +1,5 @@
-"""`PerturbData`: a validated Perturb-seq dataset, its pseudobulks, splits and condition-balanced minibatches
+"""`PerturbData`: a validated Perturb-seq dataset, its pseudobulks and its splits (the minibatches drawn from it
+are on the sampler page)
 
 Docs: https://scbig-dev.github.io/scbig/data.html.md"""
 
@@ -18,8 +19,11 @@ from .core import *
 from .validate import matrix_scale, check_labels, check_var_names, check_unknown
 
 # %% auto #0
-__all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'read_gene_aliases', 'PerturbData', 'Split', 'Batch',
-           'ConditionSampler']
+__all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'read_gene_aliases', 'PerturbData', 'Split']
+
+# %% ../nbs/01_data.ipynb #c1a1r0e1
+# The sampler moved to scbig.sampler; imported here so that `from scbig.data import ...` still works
+from .sampler import Batch, ConditionSampler
 
 # %% ../nbs/01_data.ipynb #da41a44f
 def expression_scale(X, # (cells, G) expression matrix, dense or sparse
@@ -483,72 +487,3 @@ def check_split(self:PerturbData, split:Split) -> Split:
     if missing: raise DataError(f"the split names {len(missing)} conditions this dataset lacks: {missing[:8]}",
                                 "load the dataset the split was made on, or make a new split")
     return split
-
-# %% ../nbs/01_data.ipynb #a3754060
-@dataclass
-class Batch:
-    "One minibatch: control (source) cells, perturbed (target) cells and the condition of each target cell."
-    x0: np.ndarray # (B, G) control cells
-    x1: np.ndarray # (B, G) perturbed cells
-    condition: np.ndarray # (B,) canonical condition of each row of x1
-    rows0: np.ndarray # (B,) adata rows of x0
-    rows1: np.ndarray # (B,) adata rows of x1
-
-class ConditionSampler:
-    "Condition-balanced minibatches of (control, perturbed) cells; batch k is a function of (seed, k)."
-    def __init__(self,
-                 data:PerturbData, # The dataset
-                 conditions:list, # Perturbations to sample from (e.g. `split.train`)
-                 batch_size:int=256, # B: control cells and perturbed cells per (global) batch
-                 n_conditions:int=1, # Conditions per batch
-                 seed:int=0, # Seed of the batch sequence
-                 rank:int=0, # This process's rank (distributed training)
-                 world_size:int=1, # Number of processes sharing each global batch
-                ):
-        conditions = [data.condition(c).format(control=data.control) for c in conditions]
-        if not conditions: raise ConfigError("no conditions to sample from",
-                                             "pass the training conditions, e.g. split.train")
-        if data.control in conditions: raise ConfigError("the control is a source, not a target condition",
-                                                         "leave it out of `conditions`")
-        if not 1 <= n_conditions <= len(conditions):
-            raise ConfigError(f"n_conditions={n_conditions} with {len(conditions)} conditions",
-                              "use 1 <= n_conditions <= len(conditions)")
-        if batch_size < n_conditions * world_size or batch_size % world_size:
-            raise ConfigError(
-                f"batch_size={batch_size} cannot be shared by {world_size} ranks and {n_conditions} conditions",
-                "use a multiple of world_size, at least n_conditions * world_size")
-        if not 0 <= rank < world_size: raise ConfigError(f"rank={rank} with world_size={world_size}",
-                                                         "use 0 <= rank < world_size")
-        self.data, self.conditions = data, sorted(conditions)
-        self.batch_size, self.n_conditions = batch_size, n_conditions
-        self.seed, self.rank, self.world_size = seed, rank, world_size
-        for c in self.conditions: data.rows(c)   # unknown conditions fail here, not mid-training
-
-# %% ../nbs/01_data.ipynb #727a1b54
-@patch
-def indices(self:ConditionSampler, step:int):
-    "Global (all ranks) row indices of batch `step`: (rows0, rows1, condition of each rows1)."
-    rng = np.random.default_rng([self.seed, step])
-    B, d = self.batch_size, self.data
-    conds = rng.choice(self.conditions, self.n_conditions, replace=False)
-    sizes = np.full(self.n_conditions, B // self.n_conditions); sizes[: B % self.n_conditions] += 1
-    rows1 = np.concatenate([rng.choice(d.rows(c), n) for c, n in zip(conds, sizes)])
-    cond = np.repeat(conds, sizes).astype(object)
-    rows0 = rng.choice(d.control_rows, B)
-    return rows0, rows1, cond
-
-@patch
-def batch(self:ConditionSampler, step:int) -> Batch:
-    "This rank's share of batch `step`, read from X."
-    rows0, rows1, cond = self.indices(step)
-    sl = slice(self.rank, None, self.world_size)
-    r0, r1 = rows0[sl], rows1[sl]
-    both = self.data.X_rows(np.concatenate([r0, r1]))    # one sorted block read for both halves
-    return Batch(both[:len(r0)], both[len(r0):], cond[sl], r0, r1)
-
-@patch
-def __iter__(self:ConditionSampler):
-    "Batches 0, 1, 2 ... without end."
-    step = 0
-    while True:
-        yield self.batch(step); step += 1
