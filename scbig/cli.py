@@ -178,16 +178,9 @@ def _config(preset_name:str, sets, n_programs:int|None, **more) -> SCBIGConfig:
         raise ConfigError(f"settings cannot be used: {e}", "check the values given with --set") from None
 
 def _check_out(out:str, need_bytes:int=0) -> Path:
-    "`--out` as a folder that can be written: not a file, its nearest existing parent writable, `need_bytes` free."
-    p = Path(out).expanduser()
-    if p.exists() and not p.is_dir():
-        raise ConfigError(f"--out {p} is an existing file", "pass the path of a folder (it is created)")
-    a = p.absolute()
-    while not a.exists(): a = a.parent
-    if not a.is_dir() or not os.access(a, os.W_OK | os.X_OK):
-        raise ConfigError(f"--out {p} cannot be written: {a} is not a writable folder", "pass a folder you can write")
-    check_out_dir(p, need_bytes)                           # room for what will be written (an estimate)
-    return p
+    "`--out` as a folder that can be written, with room for `need_bytes` (an estimate): `check_out_dir`."
+    check_out_dir(out, need_bytes, flag='--out')
+    return Path(out).expanduser()
 
 def _model_bytes(cfg:SCBIGConfig, data:str) -> int:
     "About what `scbig train` writes: pool_cells x genes float32 cells, and 64 MiB (weights, optimiser, checkpoints)."
