@@ -161,7 +161,7 @@ def close_symbols(genes, # Gene names unknown to the prior tables
                   n:int=3, # Matches per gene
                  ) -> dict:
     "{gene: up to `n` close official symbols} (difflib over the prior tables' symbols with the same first letter)."
-    from scbig.priors import _symbol_tables
+    from scbig.prior_tables import _symbol_tables
     official, by_first, out = _symbol_tables()[0], {}, {}
     for g in genes:
         k = str(g)[:1].upper()
