@@ -1,4 +1,5 @@
-"""Structure-aware alignment losses: program correlation and pathway optimal transport (method page, 'Alignment losses')
+"""Structure-aware alignment losses: program correlation and pathway optimal transport
+(method page, 'Alignment losses')
 
 Docs: https://scbig-dev.github.io/scbig/align.html.md"""
 
@@ -37,13 +38,16 @@ class AlignConfig:
     n_iter:int=50 # Sinkhorn iterations (log domain)
 
     def __post_init__(self):
-        checks = [(self.lambda_corr >= 0 and self.lambda_ot >= 0, "lambda_corr >= 0 and lambda_ot >= 0"), (self.every >= 1, "every >= 1"),
+        checks = [(self.lambda_corr >= 0 and self.lambda_ot >= 0, "lambda_corr >= 0 and lambda_ot >= 0"),
+                  (self.every >= 1, "every >= 1"),
                   (self.lr_frac > 0, "lr_frac > 0"),
                   (self.n_conditions >= 1, "n_conditions >= 1"), (self.max_cells >= 2, "max_cells >= 2"),
-                  (self.finetune in ('flow', 'all'), "finetune in ('flow', 'all')"), (self.eps > 0 and self.clip > 0, "eps > 0 and clip > 0"),
+                  (self.finetune in ('flow', 'all'), "finetune in ('flow', 'all')"),
+                  (self.eps > 0 and self.clip > 0, "eps > 0 and clip > 0"),
                   (self.reg > 0 and self.n_iter >= 1, "reg > 0 and n_iter >= 1")]
         bad = [m for ok, m in checks if not ok]
-        if bad: raise ConfigError(f"AlignConfig settings out of range: {bad}", "fix those values; the defaults are the released ones")
+        if bad: raise ConfigError(f"AlignConfig settings out of range: {bad}",
+                                  "fix those values; the defaults are the released ones")
 
 # %% ../nbs/07_align.ipynb #a806e81a
 def _tensor(x, like:torch.Tensor|None=None) -> torch.Tensor:
@@ -59,9 +63,11 @@ def program_scores(x:torch.Tensor, # (B, G) expression
     "(B, K) mean expression of each program's genes (method page, 'Program correlation'); an empty program scores 0."
     labels = torch.as_tensor(np.asarray(labels), dtype=torch.long, device=x.device)
     if labels.ndim != 1 or len(labels) != x.shape[-1]:
-        raise DataError(f"labels have shape {tuple(labels.shape)} but x has {x.shape[-1]} genes", "pass one program label per gene (e.g. GRC().fit(...).labels_)")
+        raise DataError(f"labels have shape {tuple(labels.shape)} but x has {x.shape[-1]} genes",
+                        "pass one program label per gene (e.g. GRC().fit(...).labels_)")
     if len(labels) and (labels.min() < 0 or labels.max() >= K):
-        raise DataError(f"labels range over [{int(labels.min())}, {int(labels.max())}], outside [0, {K})", f"pass K > {int(labels.max())} or relabel")
+        raise DataError(f"labels range over [{int(labels.min())}, {int(labels.max())}], outside [0, {K})",
+                        f"pass K > {int(labels.max())} or relabel")
     O = torch.nn.functional.one_hot(labels, K).to(x.dtype)
     return x @ O / O.sum(0).clamp_min(1)
 
@@ -71,7 +77,8 @@ def corr_matrix(scores:torch.Tensor, # (B, K) program scores
                 clip:float=10.0, # Clip the z-scores to [-clip, clip]
                ) -> torch.Tensor:
     "(K, K) correlation of the programs across cells: z-score, clip, AᵀA / B (method page, 'Program correlation')."
-    if scores.ndim != 2 or len(scores) < 2: raise DataError(f"scores have shape {tuple(scores.shape)}", "pass (B, K) scores of at least 2 cells")
+    if scores.ndim != 2 or len(scores) < 2: raise DataError(f"scores have shape {tuple(scores.shape)}",
+                                                            "pass (B, K) scores of at least 2 cells")
     z = (scores - scores.mean(0)) / scores.std(0, unbiased=False).clamp_min(eps)
     z = z.clamp(-clip, clip)
     return z.T @ z / len(z)
@@ -85,7 +92,8 @@ def corr_alignment_loss(pred:torch.Tensor, # (B, G) predicted cells, gene space
                        ) -> torch.Tensor:
     "Scalar ‖R(pred) − R(real)‖_F / K of the (K, K) program correlations (method page, 'Program correlation')."
     real = _tensor(real, pred)
-    if pred.shape[-1] != real.shape[-1]: raise DataError(f"pred has {pred.shape[-1]} genes, real {real.shape[-1]}", "pass both over the same genes")
+    if pred.shape[-1] != real.shape[-1]: raise DataError(f"pred has {pred.shape[-1]} genes, real {real.shape[-1]}",
+                                                         "pass both over the same genes")
     K = int(np.max(np.asarray(labels))) + 1 if K is None else K
     R = lambda x: corr_matrix(program_scores(x, labels, K), eps, clip)
     return torch.linalg.matrix_norm(R(pred) - R(real)) / K
@@ -101,18 +109,20 @@ def _pathway_sets(source) -> dict:
         Xc = gt.X.tocsc()
         return {t: list(gt.genes[Xc.indices[Xc.indptr[j]:Xc.indptr[j + 1]]]) for j, t in enumerate(gt.terms)}
     if isinstance(source, (str, Path)) and Path(source).suffix in ('.gmt', '.gz'): return read_gmt(source)
-    raise ConfigError(f"source={source!r}", "use 'progeny', 'dorothea', 'go', a path to a .gmt file or a {pathway: genes} dict")
+    raise ConfigError(f"source={source!r}",
+                      "use 'progeny', 'dorothea', 'go', a path to a .gmt file or a {pathway: genes} dict")
 
 def pathway_matrix(genes, # G measured gene names (official symbols), in the order of the expression columns
-                   source='progeny', # 'progeny', 'dorothea' (ABC regulons), 'go' (BP), a .gmt path, or a {pathway: genes} dict
+                   source='progeny', # 'progeny', 'dorothea' (ABC regulons), 'go' (BP), a .gmt path, {pathway: genes}
                    min_genes:int=3, # Keep pathways with at least this many measured genes
                    max_genes:int|None=None, # ... and at most this many (None: no limit; useful for GO)
                   ) -> pd.DataFrame:
-    "G x P weights, 1/|p ∩ genes| for the measured genes of each kept pathway (method page, 'Pathway OT'); genes in no pathway get zero rows."
+    "G x P weights, 1/|p ∩ genes| for the measured genes of each kept pathway, else 0 (method page, 'Pathway OT')"
     genes = pd.Index([str(g) for g in genes])
     sets = {k: sorted(set(v) & set(genes)) for k, v in _pathway_sets(source).items()}
     sets = {k: v for k, v in sets.items() if len(v) >= min_genes and (max_genes is None or len(v) <= max_genes)}
-    if not sets: raise DataError(f"no pathway of {source!r} has {min_genes} or more of the {len(genes)} genes", "lower min_genes, check that genes are official symbols, or use another source")
+    if not sets: raise DataError(f"no pathway of {source!r} has {min_genes} or more of the {len(genes)} genes",
+                                 "lower min_genes, check that genes are official symbols, or use another source")
     W = np.zeros((len(genes), len(sets)), np.float32)
     for j, v in enumerate(sets.values()): W[genes.get_indexer(v), j] = 1 / len(v)
     W = pd.DataFrame(W, index=genes, columns=list(sets))
@@ -124,7 +134,9 @@ def pathway_scores(x:torch.Tensor, # (B, G) expression
                   ) -> torch.Tensor:
     "(B, P) pathway activities x @ W (method page, 'Pathway OT')."
     W = _tensor(W, x)
-    if W.ndim != 2 or W.shape[0] != x.shape[-1]: raise DataError(f"W has shape {tuple(W.shape)} but x has {x.shape[-1]} genes", "build W for the same genes: pathway_matrix(genes)")
+    if W.ndim != 2 or W.shape[0] != x.shape[-1]:
+        raise DataError(f"W has shape {tuple(W.shape)} but x has {x.shape[-1]} genes",
+                        "build W for the same genes: pathway_matrix(genes)")
     return x @ W
 
 # %% ../nbs/07_align.ipynb #4b357f3a
@@ -133,7 +145,7 @@ def sinkhorn_cost(x:torch.Tensor, # (B, D) first cloud
                   reg:float=0.1, # ε, entropic regularisation
                   n_iter:int=50, # Sinkhorn iterations
                  ) -> torch.Tensor:
-    "Scalar ⟨Π, C⟩ of the entropic OT plan between uniform clouds, C = squared distances; log-domain Sinkhorn (method page, 'Pathway OT')."
+    "Scalar ⟨Π, C⟩, Π the entropic OT plan of uniform clouds, C squared distances (method page, 'Pathway OT')"
     C = torch.cdist(x, y) ** 2
     la = torch.full((len(x),), -math.log(len(x)), dtype=x.dtype, device=x.device)
     lb = torch.full((len(y),), -math.log(len(y)), dtype=x.dtype, device=x.device)

@@ -1,4 +1,6 @@
-"""Control, mean, non-control mean, matching mean, additive, partial additive, linear, PCA-ridge, latent additive and nearest-neighbour baselines, with the same `fit` / `predict` life-cycle as the model, and the gain and target rule scBIG gets (`calibrate`)
+"""Control, mean, non-control mean, matching mean, additive, partial additive, linear, PCA-ridge, latent additive and
+nearest-neighbour baselines, with the same `fit` / `predict` life-cycle as the model, and the gain and target rule
+scBIG gets (`calibrate`)
 
 Docs: https://scbig-dev.github.io/scbig/baselines.html.md"""
 
@@ -40,18 +42,21 @@ class Baseline:
     def __repr__(self):
         kw = {**self.settings(), **({'target_rule': True} if self.target_rule else {})}
         s = ', '.join(f'{k}={v!r}' for k, v in kw.items())
-        return f"{type(self).__name__}({s})" + (f": fitted on {len(self.train)} perturbations" if self.fitted else ': not fitted')
+        return f"{type(self).__name__}({s})" + (f": fitted on {len(self.train)} perturbations" if self.fitted
+                                                else ': not fitted')
 
 # %% ../nbs/10_baselines.ipynb #66c397e9
 def _training_conditions(data:PerturbData, train, unknown:str='raise', known=None) -> list:
     "Canonical training perturbations from a `Split`, a list or None (all of `data`); genes the priors lack: `unknown`."
     if train is None: conds = list(data.perturbations)
     elif isinstance(train, Split): conds = list(data.check_split(train).train)
-    elif isinstance(train, str): raise ConfigError(f"train={train!r} is a string", "pass a Split, a list of conditions, or None")
+    elif isinstance(train, str): raise ConfigError(f"train={train!r} is a string",
+                                                   "pass a Split, a list of conditions, or None")
     else: conds = [data.condition(c).format(control=data.control) for c in train]
     conds = [c for c in dict.fromkeys(conds) if c != data.control]
     for c in conds: data.rows(c)        # an unknown condition fails here, with its name
-    if not conds: raise ConfigError("no training perturbations", "pass a split (or list) with at least one perturbation besides the control")
+    if not conds: raise ConfigError("no training perturbations",
+                                    "pass a split (or list) with at least one perturbation besides the control")
     genes_of = lambda c: data.condition(c).genes                 # the model and every baseline: the same conditions
     lost = set(unknown_genes({g for c in conds for g in genes_of(c)}))
     lost -= set(data.genes) | set(() if known is None else known)   # measured, or in a user table: known
@@ -67,7 +72,9 @@ def fit(self:Baseline,
         unknown:str='raise', # Conditions with a gene the priors do not know: 'raise' or 'drop' (warned), as `SCBIG.fit`
        ) -> Baseline:
     "Learn the control mean and the training perturbations' pseudobulks (and whatever the baseline adds)."
-    if not isinstance(data, PerturbData): raise DataError(f"fit needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
+    if not isinstance(data, PerturbData):
+        raise DataError(f"fit needs a PerturbData, got {type(data).__name__}",
+                        "wrap the AnnData: PerturbData(adata, condition_key=..., control=...)")
     own = next((t for t in (getattr(self, 'pert_embedding', None), getattr(self, 'prior', None))
                 if isinstance(t, pd.DataFrame)), None)
     conds = _training_conditions(data, train, unknown, known=None if own is None else own.index)
@@ -95,7 +102,8 @@ def predict(self:Baseline,
            ) -> ad.AnnData:
     "Predicted pseudobulks: an AnnData (P [+1], G) with `obs['condition']`, genes in training order, `uns['scbig']`."
     if not self.fitted: raise NotFittedError(f"{type(self).__name__} is not fitted", "call `fit(data, split)` first")
-    conds = [format_condition(c, control=self.control) for c in ([conditions] if isinstance(conditions, str) else conditions)]
+    conds = [format_condition(c, control=self.control)
+             for c in ([conditions] if isinstance(conditions, str) else conditions)]
     conds = list(dict.fromkeys(c for c in conds if c != self.control))
     self.fallbacks = {}
     g = self.gain if gain is None else float(gain)
@@ -107,7 +115,8 @@ def predict(self:Baseline,
     obs = pd.DataFrame({'condition': pd.Categorical(conds)}, index=[f'{self.name}:{c}' for c in conds])
     out = ad.AnnData(np.asarray(X, dtype=np.float64), obs=obs, var=pd.DataFrame(index=self.genes.copy()))
     out.uns['scbig'] = {'model': self.name, 'kind': 'pseudobulk', 'control': self.control, 'settings': self.settings(),
-                        'n_train': len(self.train), 'control_reference': 'mean of all control cells of the training data',
+                        'n_train': len(self.train),
+                        'control_reference': 'mean of all control cells of the training data',
                         'fallbacks': dict(self.fallbacks), 'gain': g,
                         'target_rule': json.dumps(self.rule_ if self.target_rule else None)}
     return out
@@ -150,7 +159,8 @@ class MatchingMeanBaseline(NonControlMeanBaseline):
     def _predict(self, conds):
         rows = []
         for c in conds:
-            parts = [self.means.loc[self.single_of[g]].values if g in self.single_of else self.mean_ for g in parse_condition(c, control=self.control).genes]
+            parts = [self.means.loc[self.single_of[g]].values if g in self.single_of else self.mean_
+                     for g in parse_condition(c, control=self.control).genes]
             self.fallbacks[c] = sum(g not in self.single_of for g in parse_condition(c, control=self.control).genes)
             rows.append(np.mean(parts, axis=0))
         return np.array(rows)
@@ -159,11 +169,13 @@ class MatchingMeanBaseline(NonControlMeanBaseline):
 class AdditiveBaseline(Baseline):
     "ȳ_ctrl plus the training single effect of each gene of the condition (additive, no interaction)."
     name = 'additive'
-    def __init__(self,
-                 unseen:str='raise', # A gene with no training single: 'raise', 'zero' (no effect) or 'mean' (mean training effect)
-                 target_rule:bool=False, # As `Baseline`
-                ):
-        if unseen not in ('raise', 'zero', 'mean'): raise ConfigError(f"unseen={unseen!r}", "use 'raise', 'zero' or 'mean'")
+    def __init__(
+        self,
+        unseen:str='raise', # Gene with no training single: 'raise', 'zero' (no effect) or 'mean' (mean training effect)
+        target_rule:bool=False, # As `Baseline`
+    ):
+        if unseen not in ('raise', 'zero', 'mean'): raise ConfigError(f"unseen={unseen!r}",
+                                                                      "use 'raise', 'zero' or 'mean'")
         super().__init__(target_rule); self.unseen = unseen
     def settings(self): return {'unseen': self.unseen}
     def _fit(self, data): self.mean_effect = self.means.values.mean(axis=0) - self.ctrl_mean
@@ -174,14 +186,17 @@ def _effect(self:AdditiveBaseline, g:str, c:str) -> np.ndarray:
     "The effect (delta) that gene `g` adds to condition `c`."
     if g in self.single_of: return self.means.loc[self.single_of[g]].values - self.ctrl_mean
     if self.unseen == 'raise':
-        raise DataError(f"{self.name}: gene {g} of condition {c!r} was never perturbed alone in training, so it has no single effect",
-                        "predict only conditions whose genes all have a training single, or pass unseen='zero' or 'mean'")
+        raise DataError(f"{self.name}: gene {g} of condition {c!r} was never perturbed alone in training, so it has no "
+                        "single effect",
+                        "predict only conditions whose genes all have a training single, or pass unseen='zero' or "
+                        "'mean'")
     self.fallbacks[c] = self.fallbacks.get(c, 0) + 1
     return np.zeros_like(self.ctrl_mean) if self.unseen == 'zero' else self.mean_effect
 
 @patch
 def _predict(self:AdditiveBaseline, conds):
-    return np.array([self.ctrl_mean + sum(self._effect(g, c) for g in parse_condition(c, control=self.control).genes) for c in conds])
+    return np.array([self.ctrl_mean + sum(self._effect(g, c) for g in parse_condition(c, control=self.control).genes)
+                     for c in conds])
 
 class PartialAdditiveBaseline(AdditiveBaseline):
     "Additive, with the mean training effect standing in for a gene never seen as a single."
@@ -193,21 +208,26 @@ class LinearBaseline(Baseline):
     "Ahlmann-Eltze's linear model: PCA gene embedding G, perturbation embedding P, ridge W; ŷ = ȳ_ctrl + b + G W p."
     name = 'linear'
     center_p = False                                                     # Ahlmann-Eltze's R script centres Y only
-    def __init__(self,
-                 n_pcs:int|None=None, # K: principal components of the training pseudobulks (None: 10, fewer if there are fewer training columns)
-                 ridge:float=0.1, # λ: ridge penalty on both sides
-                 pert_embedding:pd.DataFrame|None=None, # Optional (genes, d) table, index = gene symbols: P for every target
-                 missing:str='raise', # A target with no embedding: 'raise' (PriorError) or 'mean' (p = 0: ȳ_ctrl + b)
-                 target_rule:bool=False, # As `Baseline`
-                ):
+    def __init__(
+        self,
+        n_pcs:int|None=None, # K: PCs of the training pseudobulks (None: 10, fewer if the training columns are fewer)
+        ridge:float=0.1, # λ: ridge penalty on both sides
+        pert_embedding:pd.DataFrame|None=None, # Optional (genes, d) table, by gene symbol: P for every target
+        missing:str='raise', # A target with no embedding: 'raise' (PriorError) or 'mean' (p = 0: ȳ_ctrl + b)
+        target_rule:bool=False, # As `Baseline`
+    ):
         if missing not in ('raise', 'mean'): raise ConfigError(f"missing={missing!r}", "use 'raise' or 'mean'")
-        if (n_pcs is not None and n_pcs < 1) or ridge < 0: raise ConfigError(f"n_pcs={n_pcs}, ridge={ridge}", "use n_pcs >= 1 and ridge >= 0")
-        if pert_embedding is not None and (not isinstance(pert_embedding, pd.DataFrame) or pert_embedding.index.duplicated().any()):
-            raise ConfigError("pert_embedding must be a DataFrame with one row per gene symbol", "index it by gene symbol, one row each")
+        if (n_pcs is not None and n_pcs < 1) or ridge < 0:
+            raise ConfigError(f"n_pcs={n_pcs}, ridge={ridge}", "use n_pcs >= 1 and ridge >= 0")
+        if pert_embedding is not None and (not isinstance(pert_embedding, pd.DataFrame)
+                                           or pert_embedding.index.duplicated().any()):
+            raise ConfigError("pert_embedding must be a DataFrame with one row per gene symbol",
+                              "index it by gene symbol, one row each")
         super().__init__(target_rule)
         self.n_pcs, self.ridge, self.pert_embedding, self.missing = n_pcs, ridge, pert_embedding, missing
     def settings(self): return {'n_pcs': self.n_pcs, 'ridge': self.ridge, 'missing': self.missing,
-                                'pert_embedding': None if self.pert_embedding is None else f'{self.pert_embedding.shape[0]} genes x {self.pert_embedding.shape[1]}'}
+                                'pert_embedding': None if self.pert_embedding is None
+                                else f'{self.pert_embedding.shape[0]} genes x {self.pert_embedding.shape[1]}'}
 
 # %% ../nbs/10_baselines.ipynb #f59a1ed7
 @patch
@@ -216,11 +236,15 @@ def _pert_vector(self:LinearBaseline, c:str, count:bool=True) -> np.ndarray|None
     genes = parse_condition(c, control=self.control).genes
     lacking = [g for g in genes if g not in self.emb_.index]
     if lacking and self.missing == 'raise':
-        src = 'measured genes (rows of G)' if self.pert_embedding is None else 'measured genes nor rows of pert_embedding'
-        raise PriorError(f"linear: {len(lacking)} perturbed gene(s) of {c!r} have no embedding: {lacking}; they are not {src}",
-                         "pass pert_embedding= a genes x d table that has them (e.g. from scbig.priors), or missing='mean' to predict ȳ_ctrl + b for them")
+        src = ('measured genes (rows of G)' if self.pert_embedding is None
+               else 'measured genes nor rows of pert_embedding')
+        raise PriorError(
+            f"linear: {len(lacking)} perturbed gene(s) of {c!r} have no embedding: {lacking}; they are not {src}",
+            "pass pert_embedding= a genes x d table that has them (e.g. from scbig.priors), or "
+            "missing='mean' to predict ȳ_ctrl + b for them")
     if lacking and count: self.fallbacks[c] = len(lacking)
-    return self.emb_.reindex([g for g in genes if g in self.emb_.index]).values.sum(axis=0) if len(genes) > len(lacking) else np.zeros(self.emb_.shape[1])
+    if len(genes) == len(lacking): return np.zeros(self.emb_.shape[1])
+    return self.emb_.reindex([g for g in genes if g in self.emb_.index]).values.sum(axis=0)
 
 # %% ../nbs/10_baselines.ipynb #16acbdf5
 def _gene_pcs(X:np.ndarray, k:int) -> np.ndarray:
@@ -242,13 +266,15 @@ def _embedding(self:LinearBaseline, data) -> pd.DataFrame:
 def _fit(self:LinearBaseline, data):
     X = np.vstack([self.means.values, self.ctrl_mean[None]]).T            # (G, T+1) pseudobulks, control last
     if self.n_pcs is not None and self.n_pcs > min(X.shape):
-        raise ConfigError(f"n_pcs={self.n_pcs} but only {X.shape[1]} training columns", f"use n_pcs <= {min(X.shape)} or None")
+        raise ConfigError(f"n_pcs={self.n_pcs} but only {X.shape[1]} training columns",
+                          f"use n_pcs <= {min(X.shape)} or None")
     self.k_ = self.n_pcs or min(10, *X.shape)                   # K used: 10 unless the columns are fewer (9 conditions)
     self.G = _gene_pcs(X, self.k_)                                       # (G, K) gene embedding (PC scores)
     self.emb_ = self._embedding(data)
     self.fallbacks, keep = {}, []
     for c in self.train:
-        if self.missing == 'mean' and any(g not in self.emb_.index for g in parse_condition(c, control=self.control).genes): continue
+        if self.missing == 'mean' and any(g not in self.emb_.index
+                                          for g in parse_condition(c, control=self.control).genes): continue
         keep.append(c)
     self.dropped = [c for c in self.train if c not in keep]               # training conditions that cannot be placed
     d = self.emb_.shape[1]
@@ -274,12 +300,13 @@ class PCARidgeBaseline(LinearBaseline):
     "PCA gene embedding G; a target's row of G if measured, else its prior mapped into G's rows; Y ≈ G W Pᵀ + b, ridge."
     name = 'pca_ridge'
     center_p = True
-    def __init__(self,
-                 n_pcs:int|None=None, # K: principal components of the training pseudobulks (None: 10, fewer if there are fewer training columns)
-                 ridge:float=0.1, # λ: ridge penalty of W (both sides) and of the map from priors to G's rows
-                 prior:pd.DataFrame|None=None, # (genes, d) prior table by symbol (None: `gene_embeddings` at fit)
-                 target_rule:bool=False, # As `Baseline`
-                ):
+    def __init__(
+        self,
+        n_pcs:int|None=None, # K: PCs of the training pseudobulks (None: 10, fewer if the training columns are fewer)
+        ridge:float=0.1, # λ: ridge penalty of W (both sides) and of the map from priors to G's rows
+        prior:pd.DataFrame|None=None, # (genes, d) prior table by symbol (None: `gene_embeddings` at fit)
+        target_rule:bool=False, # As `Baseline`
+    ):
         if prior is not None and (not isinstance(prior, pd.DataFrame) or prior.index.duplicated().any()):
             raise ConfigError("prior must be a DataFrame with one row per gene symbol",
                               "index it by gene symbol, one row each")

@@ -1,4 +1,5 @@
-"""`scbig datasets | fetch | train | predict | evaluate | benchmark`: the main jobs from a shell, with one clear line for every user error
+"""`scbig datasets | fetch | train | predict | evaluate | benchmark`: the main jobs from a shell, with one clear line
+for every user error
 
 Docs: https://scbig-dev.github.io/scbig/cli.html.md"""
 
@@ -177,16 +178,9 @@ def _config(preset_name:str, sets, n_programs:int|None, **more) -> SCBIGConfig:
         raise ConfigError(f"settings cannot be used: {e}", "check the values given with --set") from None
 
 def _check_out(out:str, need_bytes:int=0) -> Path:
-    "`--out` as a folder that can be written: not a file, its nearest existing parent writable, `need_bytes` free."
-    p = Path(out).expanduser()
-    if p.exists() and not p.is_dir():
-        raise ConfigError(f"--out {p} is an existing file", "pass the path of a folder (it is created)")
-    a = p.absolute()
-    while not a.exists(): a = a.parent
-    if not a.is_dir() or not os.access(a, os.W_OK | os.X_OK):
-        raise ConfigError(f"--out {p} cannot be written: {a} is not a writable folder", "pass a folder you can write")
-    check_out_dir(p, need_bytes)                           # room for what will be written (an estimate)
-    return p
+    "`--out` as a folder that can be written, with room for `need_bytes` (an estimate): `check_out_dir`."
+    check_out_dir(out, need_bytes, flag='--out')
+    return Path(out).expanduser()
 
 def _model_bytes(cfg:SCBIGConfig, data:str) -> int:
     "About what `scbig train` writes: pool_cells x genes float32 cells, and 64 MiB (weights, optimiser, checkpoints)."
@@ -311,7 +305,9 @@ def predict(model:str=None, # A directory written by `scbig train`
            ):
     "Predict cells of the given conditions from a trained model, with the control cells they started from."
     def go():
-        if not model or not conditions: raise ConfigError("--model and --conditions are required", "pass --model DIR (from `scbig train`) and --conditions KLF1 'KLF1+MAP2K6' ...")
+        if not model or not conditions:
+            raise ConfigError("--model and --conditions are required",
+                              "pass --model DIR (from `scbig train`) and --conditions KLF1 'KLF1+MAP2K6' ...")
         if n_cells is not None: check_count(n_cells, '--n-cells')
         check_count(seed, '--seed', 0); check_out_file(out)         # before the model is read
         _stage('loading the model')
@@ -333,8 +329,10 @@ def evaluate_cmd(pred:str=None, # Predicted cells (.h5ad), e.g. from `scbig pred
                 ):
     "Score predicted against real cells under a named metric profile; prints the summary and its conventions."
     def go():
-        if not pred or not real: raise ConfigError("--pred and --real are required", "pass --pred pred.h5ad --real NAME|PATH")
-        if not Path(pred).is_file(): raise DataNotFoundError(f"no file {pred}", "pass the .h5ad written by `scbig predict`")
+        if not pred or not real: raise ConfigError("--pred and --real are required",
+                                                   "pass --pred pred.h5ad --real NAME|PATH")
+        if not Path(pred).is_file(): raise DataNotFoundError(f"no file {pred}",
+                                                             "pass the .h5ad written by `scbig predict`")
         if profile not in PROFILES: raise ConfigError(f"unknown profile {profile!r}", f"use one of {list(PROFILES)}")
         if absent not in ('raise', 'drop'):
             raise ConfigError(f"--absent {absent}", "pass --absent raise (an error that lists them) or --absent drop")
@@ -342,14 +340,18 @@ def evaluate_cmd(pred:str=None, # Predicted cells (.h5ad), e.g. from `scbig pred
         _stage('loading the data')
         P = ad.read_h5ad(pred)
         R = load(real, verbose=False) if real in scbig.datasets.REGISTRY or Path(real).is_file() else None
-        if R is None: raise DataNotFoundError(f"no file {real}", "pass an .h5ad with the real cells, or a registered dataset name")
-        if condition_key not in P.obs.columns: raise DataError(f"column {condition_key!r} is missing from the predictions", f"pass --condition-key (found {list(P.obs.columns)[:8]})")
+        if R is None: raise DataNotFoundError(f"no file {real}",
+                                              "pass an .h5ad with the real cells, or a registered dataset name")
+        if condition_key not in P.obs.columns:
+            raise DataError(f"column {condition_key!r} is missing from the predictions",
+                            f"pass --condition-key (found {list(P.obs.columns)[:8]})")
         keep = set(P.obs[condition_key].astype(str)) | {control}
         R = R[R.obs['condition'].astype(str).isin(keep).values].copy()
         _stage('scoring')
         ev = evaluate(P, R, profile, condition_key=condition_key, control=control, skip=['pearson_edistance'],
                       absent=absent)
-        with pd.option_context('display.width', 160, 'display.max_columns', 12): print(ev.summary().round(4).to_string())
+        with pd.option_context('display.width', 160, 'display.max_columns', 12):
+            print(ev.summary().round(4).to_string())
         print(ev.describe())
         if out: _stage(f'writing {out}'); ev.table.to_csv(out); print(f"per-condition table written to {out}")
     _quiet(go)
@@ -374,7 +376,7 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
               gene_embeddings:str=None, # A genes x d table joined to the priors of scBIG and of the baselines
               unknown:str='raise', # Labels naming no gene, genes the priors lack: raise (listed) or drop (left out)
              ):
-    "The main job: train scBIG and every baseline on each fold, score them with the split-half ceiling, write the report."
+    "The main job: train scBIG and each baseline on every fold, score them against the split-half ceiling, report"
     def go():
         cfg = _config(preset, set, n_programs)                             # every argument checked before reading data
         for s in seeds: check_count(s, '--seeds', 0)
@@ -396,13 +398,15 @@ def benchmark(dataset:str='norman19_subset', # A registered dataset
                             ceiling_repeats=ceiling_repeats, log=lambda m: print(m, flush=True), unknown=unknown)
         _stage(f'writing the report to {out}')
         paths = write_report(res, out, command=cmd)
-        with pd.option_context('display.width', 160, 'display.max_columns', 12): print(res.targets().round(3).to_string())
+        with pd.option_context('display.width', 160, 'display.max_columns', 12):
+            print(res.targets().round(3).to_string())
         print(sanity_text(res))                                   # which metrics separate the controls
         print(f"wrote {', '.join(str(p) for p in paths.values())}")
     _quiet(go)
 
 # %% ../nbs/13_cli.ipynb #0db278b7
-COMMANDS = {'datasets': datasets, 'fetch': fetch, 'train': train, 'predict': predict, 'evaluate': evaluate_cmd, 'benchmark': benchmark}
+COMMANDS = {'datasets': datasets, 'fetch': fetch, 'train': train, 'predict': predict, 'evaluate': evaluate_cmd,
+            'benchmark': benchmark}
 
 def main(argv=None):
     "The `scbig` command: `scbig COMMAND --help` for each command's options."
@@ -413,7 +417,8 @@ def main(argv=None):
         print("\n`scbig COMMAND --help` shows a command's options."); return
     if argv[0] in ('-V', '--version'): print(scbig.__version__); return
     if argv[0] not in COMMANDS:
-        print(f"scbig: error: unknown command {argv[0]!r}. Fix: use one of {', '.join(COMMANDS)}", file=sys.stderr); raise SystemExit(2)
+        print(f"scbig: error: unknown command {argv[0]!r}. Fix: use one of {', '.join(COMMANDS)}",
+              file=sys.stderr); raise SystemExit(2)
     f = COMMANDS[argv[0]]
     _INVOCATION[:] = argv
     args = vars(anno_parser(f, prog=f'scbig {argv[0]}').parse_args(argv[1:]))

@@ -80,7 +80,8 @@ class Condition:
         "Spell the condition: canonical scbig ('KLF1', 'KLF1+MAP2K6', control) or GEARS ('KLF1+ctrl', 'ctrl')."
         if style == 'gears':
             return 'ctrl' if self.is_control else '+'.join(self.genes if self.n_genes > 1 else (*self.genes, 'ctrl'))
-        if style != 'scbig': raise ConfigError(f"unknown condition style {style!r}", "use style='scbig' or style='gears'")
+        if style != 'scbig': raise ConfigError(f"unknown condition style {style!r}",
+                                               "use style='scbig' or style='gears'")
         return control if self.is_control else sep.join(self.genes)
 
     def __str__(self): return self.format()
@@ -102,24 +103,30 @@ def parse_condition(s:str, # A condition as written in a file: 'KLF1', 'KLF1+MAP
                    ) -> Condition:
     "Read one condition string into a canonical `Condition`, or raise a `ConditionError` that says how to fix it."
     if not isinstance(s, str):
-        what = 'a missing value (NaN/None)' if s is None or (isinstance(s, float) and np.isnan(s)) else f"{type(s).__name__} {s!r}"
+        what = 'a missing value (NaN/None)' if s is None or (isinstance(s, float)
+                                                             and np.isnan(s)) else f"{type(s).__name__} {s!r}"
         raise ConditionError(f"a condition must be a string, got {what}",
-                             f"give every cell a condition: a gene ('KLF1'), a pair ('KLF1+MAP2K6') or the control label {control!r}")
+                             "give every cell a condition: a gene ('KLF1'), a pair ('KLF1+MAP2K6') or the control "
+                             f"label {control!r}")
     parts = [p.strip() for p in s.strip().split(sep)]
     if parts == ['']:
-        raise ConditionError("empty condition ''", f"write a gene ('KLF1'), a pair ('KLF1{sep}MAP2K6') or the control label {control!r}")
+        raise ConditionError("empty condition ''",
+                             f"write a gene ('KLF1'), a pair ('KLF1{sep}MAP2K6') or the control label {control!r}")
     if '' in parts:
-        raise ConditionError(f"condition {s!r} has an empty gene name", f"write a pair as 'GENE1{sep}GENE2', with no doubled or trailing {sep!r}")
+        raise ConditionError(f"condition {s!r} has an empty gene name",
+                             f"write a pair as 'GENE1{sep}GENE2', with no doubled or trailing {sep!r}")
     for p in parts:
         if _bad_gene_chars.search(p):
             raise ConditionError(f"gene name {p!r} in condition {s!r} contains a space or punctuation",
-                                 f"separate the genes of a pair with {sep!r} (or pass sep=...) and remove other characters")
+                                 f"separate the genes of a pair with {sep!r} (or pass sep=...) and remove other "
+                                 "characters")
     genes = [p for p in parts if not _is_control(p, control, control_aliases)]
     if len(genes) > max_genes:
         raise ConditionError(f"condition {s!r} perturbs {len(genes)} genes; at most {max_genes} are supported",
                              f"keep singles and pairs only, or pass max_genes={len(genes)}")
     if len(set(genes)) != len(genes):
-        raise ConditionError(f"condition {s!r} names a gene twice", "a pair needs two different genes; a single is written with one")
+        raise ConditionError(f"condition {s!r} names a gene twice",
+                             "a pair needs two different genes; a single is written with one")
     return Condition(tuple(genes))
 
 # %% ../nbs/00_core.ipynb #03986b0f
@@ -133,7 +140,8 @@ def format_condition(c, # A `Condition`, a condition string in any accepted spel
     if isinstance(c, str): c = parse_condition(c, control=control, sep=sep, **kwargs)
     elif not isinstance(c, Condition):
         if not isinstance(c, (list, tuple)) or not all(isinstance(g, str) and g for g in c):
-            raise ConditionError(f"cannot read {c!r} as a condition", "pass a Condition, a condition string, or a list of gene names")
+            raise ConditionError(f"cannot read {c!r} as a condition",
+                                 "pass a Condition, a condition string, or a list of gene names")
         c = Condition(tuple(c))
     return c.format(control=control, sep=sep, style=style)
 
@@ -150,7 +158,8 @@ def parse_conditions(values, # One condition per cell: a list, array, pandas Ser
     if bad:
         listed = '; '.join(f"{v!r} x{n}: {p}" for v, (n, p) in list(bad.items())[:10])
         more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ''
-        raise ConditionError(f"{len(bad)} of {len(bad) + len(uniq)} distinct conditions cannot be read ({int(sum(n for n, _ in bad.values()))} cells): {listed}{more}",
+        raise ConditionError(f"{len(bad)} of {len(bad) + len(uniq)} distinct conditions cannot be read "
+                             f"({int(sum(n for n, _ in bad.values()))} cells): {listed}{more}",
                              "correct or drop those cells; a condition is a gene, 'GENE1+GENE2', or the control label")
     return [uniq[v] for v in values]
 
@@ -160,7 +169,8 @@ def normalize_conditions(values, # One condition per cell
                          **kwargs, # Passed to `parse_conditions`
                         ) -> np.ndarray:
     "The canonical string of every condition in `values` (an object array, same length)."
-    return np.array([c.format(control=control) for c in parse_conditions(values, control=control, **kwargs)], dtype=object)
+    return np.array([c.format(control=control) for c in parse_conditions(values, control=control, **kwargs)],
+                    dtype=object)
 
 # %% ../nbs/00_core.ipynb #b078c849
 def data_dir() -> Path:
@@ -168,9 +178,11 @@ def data_dir() -> Path:
     d = os.environ.get('SCBIG_DATA_DIR')
     if not d:
         raise DataNotFoundError("$SCBIG_DATA_DIR is not set",
-                                "export SCBIG_DATA_DIR=/path/to/data (from the project root: ../shared/data), or use `make`, which sets it")
+                                "export SCBIG_DATA_DIR=/path/to/data (from the project root: ../shared/data), or use "
+                                "`make`, which sets it")
     p = Path(d).expanduser()
-    if not p.is_dir(): raise DataNotFoundError(f"$SCBIG_DATA_DIR={d} is not a folder", "point it at the folder that holds norman19_subset/, priors/ ...")
+    if not p.is_dir(): raise DataNotFoundError(f"$SCBIG_DATA_DIR={d} is not a folder",
+                                               "point it at the folder that holds norman19_subset/, priors/ ...")
     return p
 
 # %% ../nbs/00_core.ipynb #a912f085
@@ -194,8 +206,9 @@ def _available(kind:str) -> bool:
     if kind == 'mps': return getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
     return kind == 'cpu'
 
-def get_device(device:str|torch.device|None=None, # 'auto' (or None), 'cuda', 'cuda:1', 'mps', 'cpu'; None reads $SCBIG_DEVICE
-              ) -> torch.device:
+def get_device(
+    device:str|torch.device|None=None, # 'auto' (or None), 'cuda', 'cuda:1', 'mps', 'cpu'; None reads $SCBIG_DEVICE
+) -> torch.device:
     "The torch device to run on: cuda > mps > cpu, unless `device` or $SCBIG_DEVICE names one."
     if device is None: device = os.environ.get('SCBIG_DEVICE') or 'auto'
     if str(device) == 'auto':
@@ -206,10 +219,12 @@ def get_device(device:str|torch.device|None=None, # 'auto' (or None), 'cuda', 'c
     if dev.type not in ('cuda', 'mps', 'cpu'):
         raise DeviceError(f"device {device!r} is not supported", "use 'auto', 'cuda', 'cuda:N', 'mps' or 'cpu'")
     if not _available(dev.type):
-        raise DeviceError(f"device {device!r} was asked for but is not available (torch {torch.__version__}, cuda built: {torch.version.cuda})",
+        raise DeviceError(f"device {device!r} was asked for but is not available (torch {torch.__version__}, cuda "
+                          f"built: {torch.version.cuda})",
                           "pass device='auto' or 'cpu', or unset $SCBIG_DEVICE; for CUDA install a CUDA build of torch")
     if dev.type == 'cuda' and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise DeviceError(f"device {device!r} does not exist: {torch.cuda.device_count()} CUDA device(s) visible", "use cuda:0 ... or 'auto'")
+        raise DeviceError(f"device {device!r} does not exist: {torch.cuda.device_count()} CUDA device(s) visible",
+                          "use cuda:0 ... or 'auto'")
     return dev
 
 # %% ../nbs/00_core.ipynb #df2d32d8

@@ -1,4 +1,5 @@
-"""`PerturbData`: a validated Perturb-seq dataset, its pseudobulks, splits and condition-balanced minibatches
+"""`PerturbData`: a validated Perturb-seq dataset, its pseudobulks and its splits (the minibatches drawn from it
+are on the sampler page)
 
 Docs: https://scbig-dev.github.io/scbig/data.html.md"""
 
@@ -18,8 +19,11 @@ from .core import *
 from .validate import matrix_scale, check_labels, check_var_names, check_unknown
 
 # %% auto #0
-__all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'read_gene_aliases', 'PerturbData', 'Split', 'Batch',
-           'ConditionSampler']
+__all__ = ['SPLIT_KINDS', 'expression_scale', 'log_normalize', 'read_gene_aliases', 'PerturbData', 'Split']
+
+# %% ../nbs/01_data.ipynb #c1a1r0e1
+# The sampler moved to scbig.sampler; imported here so that `from scbig.data import ...` still works
+from .sampler import Batch, ConditionSampler
 
 # %% ../nbs/01_data.ipynb #da41a44f
 def expression_scale(X, # (cells, G) expression matrix, dense or sparse
@@ -37,25 +41,30 @@ def log_normalize(adata:ad.AnnData, # Cells x genes with raw counts in `X` (or i
     "A new AnnData with `X = log1p(counts / cell total * target_sum)` (float32 CSR) and `layers['counts']`."
     C = adata.layers[layer] if layer else adata.X
     if expression_scale(C, what=f"layers[{layer!r}]" if layer else 'X') != 'counts':
-        raise DataError(f"{'layer ' + repr(layer) if layer else 'X'} is already log-normalised", "use it as it is; log_normalize is for raw counts")
+        raise DataError(f"{'layer ' + repr(layer) if layer else 'X'} is already log-normalised",
+                        "use it as it is; log_normalize is for raw counts")
     C = sp.csr_matrix(C, dtype=np.float32)
     totals = np.asarray(C.sum(axis=1)).ravel()
     if (totals == 0).any():
-        raise DataError(f"{int((totals == 0).sum())} cells have no counts at all", "drop them first: adata = adata[adata.X.sum(axis=1).A1 > 0]")
+        raise DataError(f"{int((totals == 0).sum())} cells have no counts at all",
+                        "drop them first: adata = adata[adata.X.sum(axis=1).A1 > 0]")
     X = sp.diags((target_sum / totals).astype(np.float32)) @ C
     X.data = np.log1p(X.data)
     out = ad.AnnData(X=X.tocsr(), obs=adata.obs.copy(), var=adata.var.copy(), uns=dict(adata.uns),
                      obsm=dict(adata.obsm), layers={'counts': C})
     out.uns['log1p'] = {'base': None}
-    out.uns['scbig_normalization'] = {'method': 'library size + log1p', 'target_sum': float(target_sum), 'from': layer or 'X'}
-    if verbose: print(f"log-normalised raw counts of {adata.n_obs:,} cells (library size {target_sum:g}, then log1p); counts kept in layers['counts']")
+    out.uns['scbig_normalization'] = {'method': 'library size + log1p', 'target_sum': float(target_sum),
+                                      'from': layer or 'X'}
+    if verbose: print(f"log-normalised raw counts of {adata.n_obs:,} cells (library size {target_sum:g}, then log1p); "
+                      "counts kept in layers['counts']")
     return out
 
 # %% ../nbs/01_data.ipynb #7ccfda8c
-_LIKELY_KEYS = ('condition', 'perturbation', 'gene', 'target_gene', 'guide_identity', 'perturbation_name', 'gene_target')
+_LIKELY_KEYS = ('condition', 'perturbation', 'gene', 'target_gene', 'guide_identity', 'perturbation_name',
+                'gene_target')
 
 def _read_rows(X, rows:np.ndarray, dtype=np.float32) -> np.ndarray:
-    "Dense (len(rows), G) block of `X` (in memory, sparse or backed h5ad), read in sorted order, returned in `rows` order."
+    "Dense (len(rows), G) block of `X` (in memory, sparse or backed h5ad), read sorted, returned in `rows` order."
     rows = np.asarray(rows, dtype=np.int64)
     order = np.argsort(rows, kind='stable')
     uniq, inv = np.unique(rows[order], return_inverse=True)
@@ -90,21 +99,24 @@ def read_gene_aliases(path:str|Path, # A two-column CSV or TSV: old symbol, new 
 
 # %% ../nbs/01_data.ipynb #f1945e1c
 class PerturbData:
-    "A validated perturbation dataset: canonical conditions, control pool, counts, pseudobulks (the AnnData is not modified)."
-    def __init__(self,
-                 adata:ad.AnnData, # Cells x genes, log-normalised `X` (in memory, sparse, or backed='r')
-                 condition_key:str='condition', # Column of `adata.obs` with each cell's condition
-                 control:str='control', # This dataset's control label ('ctrl', 'non-targeting' ... are also read as control)
-                 min_cells:int=10, # Fewest cells a condition (and the control) needs
-                 too_few:str='raise', # What to do with conditions under `min_cells`: 'raise' or 'drop'
-                 gene_aliases:dict|str|Path|None=None, # Old symbols to new (perturbed, measured genes): dict or CSV/TSV
-                 sep:str='+', # Separator between the genes of a pair in the condition column
-                 max_genes:int=2, # Most genes per condition (2: singles and pairs)
-                 unknown:str='raise', # Cells labelled with no gene ('unassigned', 'NA'...): 'raise' or 'drop' (warned)
-                ):
+    "A validated perturbation dataset: canonical conditions, control pool, counts, pseudobulks (AnnData not modified)."
+    def __init__(
+        self,
+        adata:ad.AnnData, # Cells x genes, log-normalised `X` (in memory, sparse, or backed='r')
+        condition_key:str='condition', # Column of `adata.obs` with each cell's condition
+        control:str='control', # This dataset's control label ('ctrl', 'non-targeting' ... are also read as control)
+        min_cells:int=10, # Fewest cells a condition (and the control) needs
+        too_few:str='raise', # What to do with conditions under `min_cells`: 'raise' or 'drop'
+        gene_aliases:dict|str|Path|None=None, # Old symbols to new (perturbed, measured genes): dict or CSV/TSV
+        sep:str='+', # Separator between the genes of a pair in the condition column
+        max_genes:int=2, # Most genes per condition (2: singles and pairs)
+        unknown:str='raise', # Cells labelled with no gene ('unassigned', 'NA'...): 'raise' or 'drop' (warned)
+    ):
         if not isinstance(adata, ad.AnnData):
-            raise DataError(f"PerturbData needs an AnnData, got {type(adata).__name__}", "read the file with anndata.read_h5ad or scbig.datasets.load")
-        if too_few not in ('raise', 'drop'): raise ConfigError(f"too_few={too_few!r}", "use too_few='raise' or too_few='drop'")
+            raise DataError(f"PerturbData needs an AnnData, got {type(adata).__name__}",
+                            "read the file with anndata.read_h5ad or scbig.datasets.load")
+        if too_few not in ('raise', 'drop'): raise ConfigError(f"too_few={too_few!r}",
+                                                               "use too_few='raise' or too_few='drop'")
         check_unknown(unknown); self.unknown = unknown
         self.adata, self.condition_key, self.control, self.min_cells = adata, condition_key, control, min_cells
         self._check_shape_and_genes()
@@ -120,10 +132,12 @@ class PerturbData:
 @patch
 def _check_shape_and_genes(self:PerturbData):
     a = self.adata
-    if a.n_obs == 0 or a.n_vars == 0: raise DataError(f"the AnnData is empty ({a.n_obs} cells x {a.n_vars} genes)", "check the file and any filtering before this step")
+    if a.n_obs == 0 or a.n_vars == 0: raise DataError(f"the AnnData is empty ({a.n_obs} cells x {a.n_vars} genes)",
+                                                      "check the file and any filtering before this step")
     if self.condition_key not in a.obs.columns:
         likely = [k for k in a.obs.columns if k.lower() in _LIKELY_KEYS]
-        hint = f"pass condition_key={likely[0]!r}" if likely else f"pass condition_key= one of {list(a.obs.columns)[:12]}"
+        hint = (f"pass condition_key={likely[0]!r}" if likely
+                else f"pass condition_key= one of {list(a.obs.columns)[:12]}")
         raise DataError(f"column {self.condition_key!r} is missing from adata.obs", hint)
     dup = a.var_names[a.var_names.duplicated()].unique()
     if len(dup):
@@ -149,7 +163,8 @@ def _check_values(self:PerturbData):
     scale = expression_scale(v)
     if scale == 'counts':
         raise DataError("X holds raw counts, but scbig models log-normalised expression",
-                        "normalise first: adata = scbig.data.log_normalize(adata) (library size + log1p; counts go to layers['counts'])")
+                        "normalise first: adata = scbig.data.log_normalize(adata) (library size + log1p; counts go to "
+                        "layers['counts'])")
 
 # %% ../nbs/01_data.ipynb #7278de62
 @patch
@@ -171,7 +186,8 @@ def _read_conditions(self:PerturbData, sep, max_genes, gene_aliases):
     self._conditions = {str(c.format(control=self.control)): c for c in set(conds)}
     if self.control not in self._conditions:
         top = pd.Series(raw.astype(str)).value_counts().index[:8].tolist()
-        raise DataError(f"no control cells: no condition is {self.control!r} or a control spelling ({', '.join(CONTROL_ALIASES[:3])} ...); most common conditions: {top}",
+        raise DataError(f"no control cells: no condition is {self.control!r} or a control spelling "
+                        f"({', '.join(CONTROL_ALIASES[:3])} ...); most common conditions: {top}",
                         "pass control= the label your file uses for non-targeting cells, e.g. control='NTC'")
 
 @patch
@@ -181,7 +197,8 @@ def _apply_min_cells(self:PerturbData, too_few):
     self.dropped = dict(self.not_genes)
     if len(small):
         if self.control in small.index:
-            raise DataError(f"only {small[self.control]} control cells; at least min_cells={self.min_cells} are needed", "lower min_cells or add control cells")
+            raise DataError(f"only {small[self.control]} control cells; at least min_cells={self.min_cells} are needed",
+                            "lower min_cells or add control cells")
         listed = ', '.join(f"{c} ({n})" for c, n in small.items())
         if too_few == 'raise':
             raise DataError(f"{len(small)} conditions have fewer than min_cells={self.min_cells} cells: {listed}",
@@ -193,7 +210,8 @@ def _apply_min_cells(self:PerturbData, too_few):
     self.cell_condition = self.cell_condition[keep]
     self.cell_counts = counts[counts >= self.min_cells].sort_index()
     self._conditions = {k: v for k, v in self._conditions.items() if k in self.cell_counts.index}
-    self._rows = {c: self.cells[i] for c, i in pd.Series(self.cell_condition).groupby(self.cell_condition).indices.items()}
+    self._rows = {c: self.cells[i]
+                  for c, i in pd.Series(self.cell_condition).groupby(self.cell_condition).indices.items()}
 
 # %% ../nbs/01_data.ipynb #579e5302
 @patch(as_prop=True)
@@ -231,7 +249,8 @@ def rows(self:PerturbData, c) -> np.ndarray:
     "Row indices (into `adata`) of the cells of condition `c`."
     key = self.condition(c).format(control=self.control)
     if key not in self._rows:
-        raise DataError(f"condition {key!r} is not in this dataset", f"use one of data.conditions ({len(self.conditions)} conditions)")
+        raise DataError(f"condition {key!r} is not in this dataset",
+                        f"use one of data.conditions ({len(self.conditions)} conditions)")
     return self._rows[key]
 
 @patch(as_prop=True)
@@ -263,7 +282,8 @@ def X_rows_csr(self:PerturbData, rows, block:int=20_000) -> sp.csr_matrix:
 def __repr__(self:PerturbData):
     k = pd.Series([self.kind(c) for c in self.conditions]).value_counts()
     return (f"PerturbData: {len(self.cells):,} cells x {self.adata.n_vars:,} genes; {k.get('control', 0)} control, "
-            f"{k.get('single', 0)} singles, {k.get('pair', 0)} pairs ({self.condition_key!r}, control {self.control!r})")
+            f"{k.get('single', 0)} singles, {k.get('pair', 0)} pairs "
+            f"({self.condition_key!r}, control {self.control!r})")
 
 # %% ../nbs/01_data.ipynb #2f342734
 @patch
@@ -272,7 +292,8 @@ def pseudobulk(self:PerturbData,
                block:int=20_000, # Rows read at a time (bounds memory for backed h5ad)
               ) -> pd.DataFrame:
     "Mean expression of each condition's cells: a (P, G) DataFrame, rows = canonical conditions."
-    conds = list(dict.fromkeys(self.condition(c).format(control=self.control) for c in (self.conditions if conditions is None else conditions)))
+    conds = list(dict.fromkeys(self.condition(c).format(control=self.control)
+                               for c in (self.conditions if conditions is None else conditions)))
     rows = np.concatenate([self.rows(c) for c in conds])
     which = np.concatenate([np.full(len(self.rows(c)), i) for i, c in enumerate(conds)])
     order = np.argsort(rows, kind='stable'); rows, which = rows[order], which[order]
@@ -303,7 +324,8 @@ def summary(self:PerturbData) -> pd.Series:
     zero = int((np.asarray(abs(X[self.cells]).sum(axis=0)).ravel() == 0).sum()) if X is not None else None
     return pd.Series({'cells': len(self.cells), 'genes': self.adata.n_vars, 'control cells': len(self.control_rows),
                       'singles': int(k.get('single', 0)), 'pairs': int(k.get('pair', 0)),
-                      'perturbed genes': len(self.perturbed_genes), 'median cells per condition': float(self.cell_counts.median()),
+                      'perturbed genes': len(self.perturbed_genes),
+                      'median cells per condition': float(self.cell_counts.median()),
                       'genes never detected': zero, 'dropped conditions': len(self.dropped)}, dtype=object)
 
 # %% ../nbs/01_data.ipynb #0f0ee456
@@ -326,13 +348,16 @@ class Split:
 
     def table(self) -> pd.DataFrame:
         "One row per perturbation: its set and subgroup."
-        rows = [(c, s, self.subgroup.get(c, '')) for s in ('train', 'val', 'test', 'excluded') for c in getattr(self, s)]
+        rows = [(c, s, self.subgroup.get(c, '')) for s in ('train', 'val', 'test', 'excluded')
+                for c in getattr(self, s)]
         return pd.DataFrame(rows, columns=['condition', 'set', 'subgroup'])
 
     def __repr__(self):
         sub = pd.Series([self.subgroup[c] for c in self.test]).value_counts().to_dict()
-        return (f"Split({self.kind!r}, seed={self.seed}{'' if self.fold is None else f', fold={self.fold}'}): {len(self.train)} train, "
-                f"{len(self.val)} val, {len(self.test)} test {sub}" + (f", {len(self.excluded)} excluded" if self.excluded else ''))
+        return (f"Split({self.kind!r}, seed={self.seed}{'' if self.fold is None else f', fold={self.fold}'}): "
+                f"{len(self.train)} train, "
+                f"{len(self.val)} val, {len(self.test)} test {sub}"
+                + (f", {len(self.excluded)} excluded" if self.excluded else ''))
 
 # %% ../nbs/01_data.ipynb #a561bdef
 def _subgroups(conds, train, parse) -> dict:
@@ -422,14 +447,18 @@ def split(self:PerturbData,
         train0, test, ood = _gears_simulation(P, parse, train_gene_frac, combo_train_frac, rng)
         _, val, ood_val = _gears_simulation(train0, parse, 0.9, 0.9, rng) if val_frac > 0 else (train0, [], set())
         heldout = ood | ood_val
-    if not test: raise ConfigError(f"split {kind!r} gave an empty test set ({len(P)} perturbations)", "use kind='kfold' or change its settings")
+    if not test: raise ConfigError(f"split {kind!r} gave an empty test set ({len(P)} perturbations)",
+                                   "use kind='kfold' or change its settings")
     held = set(test) | set(val) | set(excluded)
     train = sorted(c for c in P if c not in held)
     leaked = {g for c in train for g in parse(c).genes} & heldout
     assert not leaked, f"bug: held-out genes {leaked} in training"
-    params = dict(n_folds=n_folds, test_frac=test_frac, val_frac=val_frac, n_genes=n_genes, train_gene_frac=train_gene_frac, combo_train_frac=combo_train_frac)
-    return Split(kind, int(seed), train, sorted(val), sorted(test), _subgroups(sorted(val) + sorted(test), train, parse),
-                 sorted(heldout), sorted(excluded), fold if kind in ('kfold', 'unseen_single', 'additive') else None, params, self.control)
+    params = dict(n_folds=n_folds, test_frac=test_frac, val_frac=val_frac, n_genes=n_genes,
+                  train_gene_frac=train_gene_frac, combo_train_frac=combo_train_frac)
+    return Split(kind, int(seed), train, sorted(val), sorted(test),
+                 _subgroups(sorted(val) + sorted(test), train, parse),
+                 sorted(heldout), sorted(excluded), fold if kind in ('kfold', 'unseen_single', 'additive') else None,
+                 params, self.control)
 
 # %% ../nbs/01_data.ipynb #d5581059
 @patch
@@ -455,66 +484,6 @@ def from_json(cls:Split, src) -> Split:
 def check_split(self:PerturbData, split:Split) -> Split:
     "Raise if `split` names conditions this dataset does not have."
     missing = sorted(set(split.train + split.val + split.test) - set(self.perturbations))
-    if missing: raise DataError(f"the split names {len(missing)} conditions this dataset lacks: {missing[:8]}", "load the dataset the split was made on, or make a new split")
+    if missing: raise DataError(f"the split names {len(missing)} conditions this dataset lacks: {missing[:8]}",
+                                "load the dataset the split was made on, or make a new split")
     return split
-
-# %% ../nbs/01_data.ipynb #a3754060
-@dataclass
-class Batch:
-    "One minibatch: control (source) cells, perturbed (target) cells and the condition of each target cell."
-    x0: np.ndarray # (B, G) control cells
-    x1: np.ndarray # (B, G) perturbed cells
-    condition: np.ndarray # (B,) canonical condition of each row of x1
-    rows0: np.ndarray # (B,) adata rows of x0
-    rows1: np.ndarray # (B,) adata rows of x1
-
-class ConditionSampler:
-    "Condition-balanced minibatches of (control, perturbed) cells; batch k is a function of (seed, k)."
-    def __init__(self,
-                 data:PerturbData, # The dataset
-                 conditions:list, # Perturbations to sample from (e.g. `split.train`)
-                 batch_size:int=256, # B: control cells and perturbed cells per (global) batch
-                 n_conditions:int=1, # Conditions per batch
-                 seed:int=0, # Seed of the batch sequence
-                 rank:int=0, # This process's rank (distributed training)
-                 world_size:int=1, # Number of processes sharing each global batch
-                ):
-        conditions = [data.condition(c).format(control=data.control) for c in conditions]
-        if not conditions: raise ConfigError("no conditions to sample from", "pass the training conditions, e.g. split.train")
-        if data.control in conditions: raise ConfigError("the control is a source, not a target condition", "leave it out of `conditions`")
-        if not 1 <= n_conditions <= len(conditions): raise ConfigError(f"n_conditions={n_conditions} with {len(conditions)} conditions", "use 1 <= n_conditions <= len(conditions)")
-        if batch_size < n_conditions * world_size or batch_size % world_size:
-            raise ConfigError(f"batch_size={batch_size} cannot be shared by {world_size} ranks and {n_conditions} conditions", "use a multiple of world_size, at least n_conditions * world_size")
-        if not 0 <= rank < world_size: raise ConfigError(f"rank={rank} with world_size={world_size}", "use 0 <= rank < world_size")
-        self.data, self.conditions, self.batch_size, self.n_conditions = data, sorted(conditions), batch_size, n_conditions
-        self.seed, self.rank, self.world_size = seed, rank, world_size
-        for c in self.conditions: data.rows(c)   # unknown conditions fail here, not mid-training
-
-# %% ../nbs/01_data.ipynb #727a1b54
-@patch
-def indices(self:ConditionSampler, step:int):
-    "Global (all ranks) row indices of batch `step`: (rows0, rows1, condition of each rows1)."
-    rng = np.random.default_rng([self.seed, step])
-    B, d = self.batch_size, self.data
-    conds = rng.choice(self.conditions, self.n_conditions, replace=False)
-    sizes = np.full(self.n_conditions, B // self.n_conditions); sizes[: B % self.n_conditions] += 1
-    rows1 = np.concatenate([rng.choice(d.rows(c), n) for c, n in zip(conds, sizes)])
-    cond = np.repeat(conds, sizes).astype(object)
-    rows0 = rng.choice(d.control_rows, B)
-    return rows0, rows1, cond
-
-@patch
-def batch(self:ConditionSampler, step:int) -> Batch:
-    "This rank's share of batch `step`, read from X."
-    rows0, rows1, cond = self.indices(step)
-    sl = slice(self.rank, None, self.world_size)
-    r0, r1 = rows0[sl], rows1[sl]
-    both = self.data.X_rows(np.concatenate([r0, r1]))    # one sorted block read for both halves
-    return Batch(both[:len(r0)], both[len(r0):], cond[sl], r0, r1)
-
-@patch
-def __iter__(self:ConditionSampler):
-    "Batches 0, 1, 2 ... without end."
-    step = 0
-    while True:
-        yield self.batch(step); step += 1

@@ -1,4 +1,5 @@
-"""A registry of real Perturb-seq datasets (source, checksum, license, citation), a resolver that finds or downloads them, readers for GEARS, scPerturb, PerturBench and sceptre files, and a simulator with planted gene programs
+"""Readers for PerturBench, GEARS, scPerturb, sceptre and any `.h5ad` file, `load` by registry name or path,
+a summary of the data at hand, and a simulator with planted gene programs
 
 Docs: https://scbig-dev.github.io/scbig/datasets.html.md"""
 
@@ -21,299 +22,24 @@ from .core import *
 from .data import expression_scale, log_normalize
 
 # %% auto #0
-__all__ = ['REGISTRY', 'READER_NAMES', 'GENE_SYMBOL_KEYS', 'READERS', 'DataFile', 'Dataset', 'register', 'cache_dir',
-           'file_sha256', 'download', 'get_dataset', 'resolve', 'resolve_file', 'read_h5ad_perturb', 'read_perturbench',
-           'read_gears', 'read_scperturb', 'read_sceptre_rda', 'load', 'list_datasets', 'dataset_summary',
-           'plot_cells_per_condition', 'synthetic_perturbseq']
+__all__ = ['GENE_SYMBOL_KEYS', 'READERS', 'read_h5ad_perturb', 'read_perturbench', 'read_gears', 'read_scperturb',
+           'read_sceptre_rda', 'load', 'list_datasets', 'dataset_summary', 'plot_cells_per_condition',
+           'synthetic_perturbseq']
 
-# %% ../nbs/02_datasets.ipynb #53879977
-@dataclass(frozen=True)
-class DataFile:
-    "One file of a dataset: where it goes under the data folder, where it comes from, and how to check it."
-    path: str # Relative path under $SCBIG_DATA_DIR and under the cache, e.g. 'norman19_subset/devel.h5ad'
-    url: str # Public source, pinned to a commit or a versioned record
-    sha256: str|None = None # Expected checksum; None: not verified here (say why in `note`)
-    size: int|None = None # Expected size in bytes, if known
-    member: str|None = None # For a zip archive: the file inside it that readers get (extracted into the cache)
-    note: str = '' # Anything a user should know about this file
-
-    @property
-    def target(self) -> str:
-        "Relative path of the file readers get: `path`, or the extracted `member` beside the archive."
-        return self.path if self.member is None else (Path(self.path).parent/self.member).as_posix()
-
-# %% ../nbs/02_datasets.ipynb #ece54805
-@dataclass(frozen=True)
-class Dataset:
-    "A registry entry: the files of one dataset, how to read them, and under which license and citation."
-    name: str # Registry name, e.g. 'norman19_subset'
-    files: tuple # The `DataFile`s the reader takes, in order
-    reader: str # Key of `READERS`: 'perturbench', 'gears', 'scperturb', 'sceptre_rda' or 'h5ad'
-    license: str # License of the file (and of the underlying data where it differs)
-    citation: str # What to cite when using it
-    description: str = '' # What the cells are and what was perturbed
-    cells: int|None = None # Cells after reading, if known
-    genes: int|None = None # Genes after reading, if known
-    reader_kwargs: dict = field(default_factory=dict) # Passed to the reader, e.g. {'dataset': 'norman19'}
-
-# %% ../nbs/02_datasets.ipynb #48765ce9
-REGISTRY: dict[str, Dataset] = {}
-READER_NAMES = ('perturbench', 'gears', 'scperturb', 'sceptre_rda', 'h5ad')
-
-def register(ds:Dataset, # The entry to add
-             overwrite:bool=False, # Replace an entry of the same name
-            ) -> None:
-    "Add `ds` to `REGISTRY`, so that `load(ds.name)` and `list_datasets()` find it."
-    if ds.reader not in READER_NAMES:
-        raise ConfigError(f"dataset {ds.name!r} names an unknown reader {ds.reader!r}", f"use one of {', '.join(READER_NAMES)}")
-    if ds.name in REGISTRY and not overwrite:
-        raise ConfigError(f"a dataset named {ds.name!r} is already registered", "pick another name, or pass overwrite=True")
-    REGISTRY[ds.name] = ds
-
-# %% ../nbs/02_datasets.ipynb #9abf7447
-_NORMAN19 = ("Norman TM et al. Exploring genetic interaction manifolds constructed from rich single-cell phenotypes. "
-             "Science 365, 786-793 (2019). doi:10.1126/science.aax4438")
-_PERTURBENCH = "Wu Y et al. PerturBench: benchmarking machine learning models for cellular perturbation analysis. arXiv:2408.10609 (2024)"
-_DEVEL = DataFile('norman19_subset/devel.h5ad',
-    'https://raw.githubusercontent.com/altoslabs/perturbench/d357dfae3b50968e800e9f5f273ff145080ae67c/src/perturbench/data/resources/devel.h5ad',
-    sha256='220998f5630c813228c8661c86dd52244b9ac87127511289af90e0d900d8429b', size=1_142_678)
-
-register(Dataset('norman19_subset', (_DEVEL,), 'perturbench', 'BSD-3-Clause (PerturBench); data GEO GSE133344',
-    f"{_NORMAN19}; {_PERTURBENCH}", cells=3375, genes=500, reader_kwargs={'dataset': 'norman19'},
-    description="K562 CRISPRa, 500 HVGs: control, 18 singles and 15 pairs, ~100 cells each (the Norman part of PerturBench's devel.h5ad)"))
-register(Dataset('mcfaline23_subset', (_DEVEL,), 'perturbench', 'BSD-3-Clause (PerturBench)',
-    "McFaline-Figueroa JL et al. Multiplex single-cell chemical genomics reveals the kinase dependence of the response to "
-    f"targeted therapy. Cell Genomics 4, 100487 (2024); {_PERTURBENCH}", cells=2586, genes=500, reader_kwargs={'dataset': 'mcfaline23'},
-    description="CRISPRi in three glioma lines (A172, T98G, U87MG; obs.cell_type): control and 9 singles that are also Norman singles"))
-
-# %% ../nbs/02_datasets.ipynb #5d1a9206
-register(Dataset('papalexi2021', (DataFile('papalexi2021/lowmoi_example_data.rda',
-        'https://raw.githubusercontent.com/Katsevich-Lab/sceptre/823bcdae9df321db501a59aa6b7acc1975052b9f/data/lowmoi_example_data.rda',
-        sha256='e3f8ad09bb4b1d0deeeec2850a2d96f8f5062fef31a9ab1cc080e60560421b6a', size=1_358_267),),
-    'sceptre_rda', 'GPL-3 (sceptre); data public, GEO GSE153056',
-    "Papalexi E et al. Characterizing the molecular regulation of inhibitory immune checkpoints with multimodal single-cell screens. "
-    "Nat Genet 53, 322-331 (2021). doi:10.1038/s41588-021-00778-2; Barry T et al. Robust differential expression testing for "
-    "single-cell CRISPR screens at low multiplicity of infection. Genome Biol 25, 124 (2024)", cells=20729, genes=299,
-    description="THP-1 ECCITE-seq CRISPR knockout (sceptre's low-MOI example): 299 genes, 26 targets, singles; each cell gets the guide with the most UMIs"))
-
-# %% ../nbs/02_datasets.ipynb #c909ccd1
-_NOT_VERIFIED = "sha256 not verified here: no copy of this file was at hand when the entry was written"
-_GEARS = ("Roohani Y, Huang K, Leskovec J. Predicting transcriptional outcomes of novel multigene perturbations with GEARS. "
-          "Nat Biotechnol 42, 927-935 (2024). doi:10.1038/s41587-023-01905-6")
-_ADAMSON = ("Adamson B et al. A multiplexed single-cell CRISPR screening platform enables systematic dissection of the unfolded "
-            "protein response. Cell 167, 1867-1882 (2016)")
-_DIXIT = ("Dixit A et al. Perturb-Seq: dissecting molecular circuits with scalable single-cell RNA profiling of pooled genetic "
-          "screens. Cell 167, 1853-1866 (2016)")
-_REPLOGLE = ("Replogle JM et al. Mapping information-rich genotype-phenotype landscapes with genome-scale Perturb-seq. "
-             "Cell 185, 2559-2575 (2022)")
-
-for _name, _id, _cite, _genes, _desc in [
-        ('norman', 6154020, _NORMAN19, 5045, 'K562 CRISPRa, ~91k cells: 105 singles and 131 pairs'),
-        ('adamson', 6154417, _ADAMSON, None, 'K562 CRISPRi, unfolded protein response, singles'),
-        ('dixit', 6154416, _DIXIT, None, 'Perturb-seq of transcription factors, singles'),
-        ('replogle_k562_essential', 7458695, _REPLOGLE, None, 'K562 CRISPRi of essential genes (filtered by the GEARS authors), singles'),
-        ('replogle_rpe1_essential', 7458694, _REPLOGLE, None, 'RPE1 CRISPRi of essential genes (filtered by the GEARS authors), singles')]:
-    register(Dataset(f'gears_{_name}', (DataFile(f'gears/{_name}.zip', f'https://dataverse.harvard.edu/api/access/datafile/{_id}',
-                                                 member=f'{_name}/perturb_processed.h5ad', note=_NOT_VERIFIED),),
-                     'gears', 'see the Harvard Dataverse record (not verified here)', f'{_cite}; {_GEARS}', genes=_genes,
-                     description=f'{_desc}; GEARS processing (log-normalised, obs.condition A+ctrl / A+B / ctrl)'))
-
-# %% ../nbs/02_datasets.ipynb #a2ed96ab
-_SCPERTURB = "Peidli S et al. scPerturb: harmonized single-cell perturbation data. Nat Methods 21, 531-540 (2024). doi:10.1038/s41592-023-02144-y"
-for _name, _file, _cite, _desc, _note in [
-        ('norman19', 'NormanWeissman2019_filtered.h5ad', _NORMAN19, 'K562 CRISPRa singles and pairs, raw counts, all genes', ''),
-        ('replogle22_k562_essential', 'ReplogleWeissman2022_K562_essential.h5ad', _REPLOGLE, 'K562 CRISPRi of essential genes, raw counts', ''),
-        ('replogle22_rpe1', 'ReplogleWeissman2022_rpe1.h5ad', _REPLOGLE, 'RPE1 CRISPRi of essential genes, raw counts', ''),
-        ('adamson16', 'AdamsonWeissman2016_GSM2406681_10X010.h5ad', _ADAMSON, 'K562 CRISPRi, unfolded protein response, raw counts',
-         "; perturbation labels may carry guide or plasmid suffixes after '_': check obs['perturbation'] before reading with sep='_'")]:
-    register(Dataset(f'scperturb_{_name}', (DataFile(f'scperturb/{_file}', f'https://zenodo.org/records/7041849/files/{_file}',
-                                                     note=_NOT_VERIFIED + _note),),
-                     'scperturb', 'CC-BY-4.0 (Zenodo record; not verified here)', f'{_cite}; {_SCPERTURB}',
-                     description=f'{_desc}; scPerturb layout (obs.perturbation, control, pairs joined by _)'))
-
-# %% ../nbs/02_datasets.ipynb #49dde2ae
-def cache_dir(cache:str|Path|None=None, # A folder to use; None: $SCBIG_CACHE, else the platform's user cache folder
-             ) -> Path:
-    "The folder downloads go to: `cache`, else $SCBIG_CACHE, else the user cache folder (~/.cache/scbig on Linux)."
-    if cache is None: cache = os.environ.get('SCBIG_CACHE')
-    if not cache:
-        import platformdirs
-        cache = platformdirs.user_cache_dir('scbig', appauthor=False)
-    return Path(cache).expanduser()
-
-def _local_root() -> Path|None:
-    "$SCBIG_DATA_DIR when it is set (a set but missing folder is an error, from `data_dir`), else None."
-    return data_dir() if os.environ.get('SCBIG_DATA_DIR') else None
-
-# %% ../nbs/02_datasets.ipynb #ac11b89a
-def file_sha256(path:str|Path, # A file
-               ) -> str:
-    "The sha256 hex digest of a file."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while block := f.read(1 << 20): h.update(block)
-    return h.hexdigest()
-
-# %% ../nbs/02_datasets.ipynb #387557fb
-_VERIFIED_FILE = 'sha256_verified.json'
-_SEEN: dict[str, str] = {}   # this session: stamp -> sha256
-
-def _stamp(path:Path) -> str:
-    st = path.stat()
-    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-
-def _read_verified(cache:Path) -> dict:
-    try: return json.loads((cache/_VERIFIED_FILE).read_text())
-    except (OSError, ValueError): return {}
-
-@contextmanager
-def _writing(dest:Path, mode:str='wb'):
-    "A temp file beside `dest` that becomes `dest` only when the block finishes; on any error it is removed."
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
-    try:
-        with os.fdopen(fd, mode) as f: yield f
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-
-def _remember(path:Path, sha256:str, cache:Path):
-    stamp = _stamp(path); _SEEN[stamp] = sha256
-    try:
-        seen = _read_verified(cache) | {stamp: sha256}
-        with _writing(cache/_VERIFIED_FILE, 'w') as f: json.dump(seen, f, indent=0)
-    except OSError: pass   # best effort: a read-only cache only costs hashing again
-
-# %% ../nbs/02_datasets.ipynb #1f94b12f
-def _check(path:Path, f:DataFile, cache:Path, fix:str) -> Path:
-    "`path`, after checking its size and sha256 against `f` (once per path, size and mtime); a `DataError` if they differ."
-    if f.sha256 is None: return path
-    stamp = _stamp(path)
-    if _SEEN.get(stamp) == f.sha256 or _read_verified(cache).get(stamp) == f.sha256:
-        _SEEN[stamp] = f.sha256; return path
-    size = path.stat().st_size
-    if f.size is not None and size != f.size:
-        raise DataError(f"{path} is not the registered file: {size:,} bytes, expected {f.size:,}", fix)
-    got = file_sha256(path)
-    if got != f.sha256: raise DataError(f"{path} is not the registered file: sha256 {got}, expected {f.sha256}", fix)
-    _remember(path, got, cache)
-    return path
-
-# %% ../nbs/02_datasets.ipynb #10fd0371
-def _fetch(url:str, out, size:int|None, progress:bool, timeout:float, desc:str):
-    "Stream `url` into the open file `out`: (bytes read, their sha256, the expected length or None)."
-    h, n = hashlib.sha256(), 0
-    req = urllib.request.Request(url, headers={'User-Agent': f'scbig/{__version__} (python urllib)'})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            if getattr(r, 'status', None) not in (None, 200):
-                raise DataNotFoundError(f"{url} answered HTTP {r.status} instead of sending the file", "download it in a browser and put it in place")
-            total = int(r.headers['Content-Length']) if r.headers.get('Content-Length') else size
-            with tqdm(total=total, unit='B', unit_scale=True, unit_divisor=1024, desc=desc, disable=not progress) as bar:
-                while block := r.read(1 << 20):
-                    out.write(block); h.update(block); n += len(block); bar.update(len(block))
-    except ScbigError: raise
-    except urllib.error.HTTPError as e:
-        raise DataNotFoundError(f"downloading {url} failed: HTTP {e.code} {e.reason}", "check the URL") from None
-    except urllib.error.URLError as e:
-        raise DataNotFoundError(f"cannot reach {url}: {e.reason}", "check your connection") from None
-    except (http.client.HTTPException, OSError) as e:
-        raise DataNotFoundError(f"the download of {url} broke off after {n:,} bytes ({type(e).__name__}: {e})", "run it again") from None
-    return n, h.hexdigest(), total
-
-# %% ../nbs/02_datasets.ipynb #d3dc043a
-def download(url:str, # http(s) or file URL
-             dest:str|Path, # Where the file goes; written only once it is complete and verified
-             sha256:str|None=None, # Expected checksum (None: not checked)
-             size:int|None=None, # Expected size in bytes, used when the server sends no Content-Length
-             progress:bool=True, # Show a tqdm progress bar
-             timeout:float=60, # Seconds to wait for the server
-            ) -> Path:
-    "Download `url` to `dest` through a temp file beside it; check length and sha256, then `os.replace` it into place."
-    dest = Path(dest)
-    with _writing(dest) as out:
-        n, got, total = _fetch(url, out, size, progress, timeout, desc=dest.name)
-        if total is not None and n != total:
-            raise DataNotFoundError(f"the download of {url} broke off after {n:,} of {total:,} bytes; nothing was kept", "run it again")
-        if sha256 is not None and got != sha256:
-            raise DataError(f"the file downloaded from {url} has sha256 {got}, not the registered {sha256} ({n:,} bytes); nothing was kept",
-                            "try again; if it happens again the file at the source has changed: report it, or check the file by hand")
-    return dest
-
-# %% ../nbs/02_datasets.ipynb #86fa7930
-def _extract(archive:Path, member:str, dest:Path) -> Path:
-    "Extract `member` of the zip `archive` to `dest`, atomically."
-    try: zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile:
-        raise DataError(f"{archive} is not a zip archive", "delete it and download it again (if a server sent a web page, download it in a browser)") from None
-    with zf:
-        if member not in zf.namelist():
-            raise DataError(f"{archive} has no member {member!r} (it has {zf.namelist()[:5]})", "check that it is the registered archive")
-        with _writing(dest) as out, zf.open(member) as src: shutil.copyfileobj(src, out, 1 << 20)
-    return dest
-
-# %% ../nbs/02_datasets.ipynb #d4dc436b
-def get_dataset(name:str|Dataset, # A registry name (or a `Dataset`, returned as is)
-               ) -> Dataset:
-    "The registry entry called `name`."
-    if isinstance(name, Dataset): return name
-    if name in REGISTRY: return REGISTRY[name]
-    close = difflib.get_close_matches(str(name), list(REGISTRY), n=3)
-    raise DataNotFoundError(f"no dataset named {name!r} in the registry" + (f" (did you mean {', '.join(close)}?)" if close else ''),
-                            f"use one of {', '.join(REGISTRY)}, pass the path of an .h5ad file, or register(Dataset(...))")
-
-# %% ../nbs/02_datasets.ipynb #9bac30c5
-def _download_into(f:DataFile, name:str, cache:Path, local:Path|None, download_ok:bool, progress:bool) -> Path:
-    "Download `f` into the cache; a `DataNotFoundError` that says where to put the file when that is not possible."
-    dest = cache/f.path
-    here = local/f.path if local else f"$SCBIG_DATA_DIR/{f.path} ($SCBIG_DATA_DIR is not set)"
-    problem = f"{f.path} (dataset {name!r}) is neither in $SCBIG_DATA_DIR ({here}) nor in the cache ({dest})"
-    fix = f"download {f.url} and put it at {local/f.path if local else '$SCBIG_DATA_DIR/' + f.path} or at {dest}"
-    if not download_ok: raise DataNotFoundError(f"{problem}, and downloads are off", f"pass download=True, or {fix}")
-    try: download(f.url, dest, f.sha256, f.size, progress)
-    except DataNotFoundError as e:
-        raise DataNotFoundError(f"{problem}, and it could not be downloaded: {e.problem}", f"check your connection and try again, or {fix}") from None
-    if f.sha256: _remember(dest, f.sha256, cache)
-    return dest
-
-# %% ../nbs/02_datasets.ipynb #653441d6
-def _get(f:DataFile, name:str, cache:Path, download_ok:bool, progress:bool) -> Path:
-    "The local path of `f.target`: from $SCBIG_DATA_DIR, else the cache, else downloaded (and extracted) into the cache."
-    local = _local_root()
-    places = [(root, fix) for root, fix in [(local, f"replace it with the original from {f.url} (scbig never changes files in $SCBIG_DATA_DIR)"),
-                                            (cache, "delete it; the next load downloads it again")] if root is not None]
-    for root, fix in places:
-        if (root/f.target).is_file(): return root/f.target if f.member else _check(root/f.target, f, cache, fix)
-    if f.member is None: return _download_into(f, name, cache, local, download_ok, progress)
-    archive = next((_check(root/f.path, f, cache, fix) for root, fix in places if (root/f.path).is_file()), None)
-    return _extract(archive or _download_into(f, name, cache, local, download_ok, progress), f.member, cache/f.target)
-
-# %% ../nbs/02_datasets.ipynb #9d4c3ca0
-def resolve(name:str|Dataset, # A registry name, or a `Dataset`
-            cache:str|Path|None=None, # Download folder (None: `cache_dir()`)
-            download:bool=True, # Download files that are not found locally
-            progress:bool=True, # Show a progress bar while downloading
-           ) -> list[Path]:
-    "Local paths of the files of `name`: from $SCBIG_DATA_DIR, else the cache, else a verified download into the cache."
-    ds, cache = get_dataset(name), cache_dir(cache)
-    return [_get(f, ds.name, cache, download, progress) for f in ds.files]
-
-# %% ../nbs/02_datasets.ipynb #a7f3c2d1
-def resolve_file(f:DataFile, # One file, registered in a dataset or not (the gene priors use this)
-                 name:str='', # Whose file it is, for messages
-                 cache:str|Path|None=None, # Download folder (None: `cache_dir()`)
-                 download:bool=True, # Download it when not found locally (only if it has a `url`)
-                 progress:bool=True, # Show a progress bar while downloading
-                ) -> Path:
-    "Local path of one `DataFile` by the rules of `resolve`: $SCBIG_DATA_DIR, the cache (sha256 checked), a verified download."
-    return _get(f, name or f.path, cache_dir(cache), download and bool(f.url), progress)
+# %% ../nbs/02_datasets.ipynb #c2a1r0e1
+# The registry moved to scbig.registry; imported here so that `from scbig.datasets import ...` still works
+from scbig.registry import (
+    DataFile, Dataset, REGISTRY, READER_NAMES, register, cache_dir, file_sha256, download, get_dataset, resolve,
+    resolve_file)
 
 # %% ../nbs/02_datasets.ipynb #ee4d75be
-def _as_perturb(a:ad.AnnData, condition_key:str, control:str='control', sep:str='+', source:str='the data', verbose:bool=True) -> ad.AnnData:
+def _as_perturb(a:ad.AnnData, condition_key:str, control:str='control', sep:str='+', source:str='the data',
+                verbose:bool=True) -> ad.AnnData:
     """`a` with canonical `obs['condition']` (the original in `obs['condition_raw']`) and log-normalised float32 CSR `X`
     (backed: `X` stays on disk, as written; it must be log-normalised, CSR or dense, and is read as float32 rows)."""
     if condition_key not in a.obs:
-        raise DataError(f"{source} has no column {condition_key!r} in obs (it has: {', '.join(map(str, a.obs.columns)) or 'none'})",
+        raise DataError(
+            f"{source} has no column {condition_key!r} in obs (it has: {', '.join(map(str, a.obs.columns)) or 'none'})",
                         "pass condition_key= the obs column that holds each cell's perturbation")
     raw = a.obs[condition_key]
     codes, uniq = pd.factorize(raw.astype(object), use_na_sentinel=False)
@@ -321,7 +47,8 @@ def _as_perturb(a:ad.AnnData, condition_key:str, control:str='control', sep:str=
     except ConditionError: parse_conditions(raw, control=control, sep=sep); raise   # the same error, counting cells
     if not any(c.is_control for c in parsed):
         top = raw.astype(str).value_counts().index[:5].tolist()
-        raise DataError(f"no control cells in obs[{condition_key!r}] of {source}: no value is {control!r} or a control spelling "
+        raise DataError(
+            f"no control cells in obs[{condition_key!r}] of {source}: no value is {control!r} or a control spelling "
                         f"({', '.join(CONTROL_ALIASES[:3])} ...); most common values: {top}",
                         "pass control= the label this file uses for unperturbed cells, e.g. control='NTC'")
     a.obs['condition_raw'] = raw.to_numpy()
@@ -329,7 +56,8 @@ def _as_perturb(a:ad.AnnData, condition_key:str, control:str='control', sep:str=
     if a.isbacked: return _as_perturb_backed(a, condition_key, control, sep, source)
     scale = expression_scale(a.X, what=f"X of {source}")
     if scale == 'counts': a = log_normalize(a, verbose=verbose)
-    elif not (sp.issparse(a.X) and a.X.format == 'csr' and a.X.dtype == np.float32): a.X = sp.csr_matrix(a.X, dtype=np.float32)
+    elif not (sp.issparse(a.X) and a.X.format == 'csr' and a.X.dtype == np.float32):
+        a.X = sp.csr_matrix(a.X, dtype=np.float32)
     a.uns['scbig_dataset'] = dict(source=source, condition_key=condition_key, control=control, sep=sep, scale=scale)
     return a
 
@@ -353,17 +81,19 @@ def _read_h5ad(path:str|Path, backed:str|None=None) -> ad.AnnData:
     if not path.is_file(): raise DataNotFoundError(f"no file {path}", "check the path")
     try: return ad.read_h5ad(path, backed=backed)
     except Exception as e:
-        raise DataError(f"cannot read {path} as an .h5ad file ({type(e).__name__}: {e})", "check that it is an AnnData file and not truncated") from None
+        raise DataError(f"cannot read {path} as an .h5ad file ({type(e).__name__}: {e})",
+                        "check that it is an AnnData file and not truncated") from None
 
 # %% ../nbs/02_datasets.ipynb #cae6c064
-def read_h5ad_perturb(path:str|Path, # An .h5ad file
-                      condition_key:str='condition', # obs column with each cell's perturbation
-                      control:str='control', # The control label in that column ('ctrl', 'non-targeting' ... are read as control too)
-                      sep:str='+', # Separator between the genes of a pair in that column
-                      gene_key:str|None=None, # var column with gene symbols to use as var_names ('auto': the first of `GENE_SYMBOL_KEYS`)
-                      verbose:bool=True, # Say when raw counts are log-normalised
-                      backed:str|None=None, # 'r': leave `X` on disk, read a block of cells at a time (log-normalised)
-                     ) -> ad.AnnData:
+def read_h5ad_perturb(
+    path:str|Path, # An .h5ad file
+    condition_key:str='condition', # obs column with each cell's perturbation
+    control:str='control', # The control label in that column (also read: 'ctrl', 'non-targeting' ...)
+    sep:str='+', # Separator between the genes of a pair in that column
+    gene_key:str|None=None, # var column with gene symbols to use as var_names ('auto': the first of `GENE_SYMBOL_KEYS`)
+    verbose:bool=True, # Say when raw counts are log-normalised
+    backed:str|None=None, # 'r': leave `X` on disk, read a block of cells at a time (log-normalised)
+) -> ad.AnnData:
     "Any `.h5ad` with a perturbation column, as scbig uses it: log-normalised `X`, canonical `obs['condition']`."
     if backed not in (None, 'r'): raise ConfigError(f"backed={backed!r}", "use backed='r' (read-only) or None")
     a = _read_h5ad(path, backed=backed)
@@ -378,7 +108,8 @@ def _symbols_as_var_names(a:ad.AnnData, gene_key:str, source:str) -> ad.AnnData:
     key = next((k for k in GENE_SYMBOL_KEYS if k in a.var), None) if gene_key == 'auto' else gene_key
     if key is None: return a
     if key not in a.var:
-        raise DataError(f"{source} has no column {key!r} in var (it has: {', '.join(map(str, a.var.columns)) or 'none'})",
+        raise DataError(
+            f"{source} has no column {key!r} in var (it has: {', '.join(map(str, a.var.columns)) or 'none'})",
                         "pass gene_key= the var column with gene symbols, or gene_key=None to keep var_names")
     sym = a.var[key].astype(str)
     if sym.duplicated().any():
@@ -397,18 +128,21 @@ def read_perturbench(path:str|Path, # A PerturBench .h5ad
     "A PerturBench `.h5ad` (`obs.condition` 'control' / 'KLF1' / 'KLF1+MAP2K6'), optionally one of its datasets."
     a = _read_h5ad(path)
     if dataset is not None:
-        if 'dataset' not in a.obs: raise DataError(f"{path} has no obs column 'dataset' to select {dataset!r} from", "pass dataset=None")
+        if 'dataset' not in a.obs: raise DataError(f"{path} has no obs column 'dataset' to select {dataset!r} from",
+                                                   "pass dataset=None")
         have = a.obs['dataset'].astype(str).to_numpy()
         if dataset not in set(have):
-            raise DataError(f"{path} has no cells of dataset {dataset!r} (it has: {', '.join(sorted(set(have)))})", "pass one of those, or dataset=None")
+            raise DataError(f"{path} has no cells of dataset {dataset!r} (it has: {', '.join(sorted(set(have)))})",
+                            "pass one of those, or dataset=None")
         a = a[have == dataset].copy()
     return _as_perturb(a, 'condition', source=str(path), verbose=verbose)
 
 # %% ../nbs/02_datasets.ipynb #fdc75515
-def read_gears(path:str|Path, # A GEARS perturb_processed.h5ad
-               gene_key:str|None='auto', # var column with gene symbols ('auto': the first of `GENE_SYMBOL_KEYS`; None: keep var_names)
-               verbose:bool=True, # Say when raw counts are log-normalised
-              ) -> ad.AnnData:
+def read_gears(
+    path:str|Path, # A GEARS perturb_processed.h5ad
+    gene_key:str|None='auto', # var column of gene symbols ('auto': first of `GENE_SYMBOL_KEYS`; None: keep var_names)
+    verbose:bool=True, # Say when raw counts are log-normalised
+) -> ad.AnnData:
     "A GEARS `.h5ad` (`obs.condition` 'A+ctrl' / 'A+B' / 'ctrl'), with gene symbols as var_names."
     return read_h5ad_perturb(path, 'condition', control='ctrl', sep='+', gene_key=gene_key, verbose=verbose)
 
@@ -431,7 +165,7 @@ def _dg_matrix(obj, attrs) -> SimpleNamespace:
     return SimpleNamespace(matrix=m, rows=rows, cols=cols)
 
 def _top_two(G:sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "Per row: the column of the largest value (the first on ties), the largest and the second-largest value (0 if none)."
+    "Per row: the column of the largest value (the first on ties), the largest and second-largest value (0 if none)."
     G = G.tocsr(); G.sum_duplicates()
     nnz = np.diff(G.indptr); rows = np.repeat(np.arange(G.shape[0]), nnz)
     order = np.lexsort((G.indices, -G.data, rows))        # by row, then value (descending), then column
@@ -444,7 +178,7 @@ def read_sceptre_rda(path:str|Path, # A sceptre .rda with response_matrix, grna_
                      object_name:str|None=None, # The R object to read (None: the only one in the file)
                      verbose:bool=True, # Say that the counts are log-normalised
                     ) -> ad.AnnData:
-    "A sceptre `.rda`: each cell gets the target of its top guide (non-targeting: control); log-normalised `X`, counts kept."
+    "A sceptre `.rda`: each cell gets its top guide's target (non-targeting: control); log-normalised `X`, counts kept"
     d = _read_sceptre_list(Path(path), object_name)
     resp, grna, targets = d['response_matrix'], d['grna_matrix'], d['grna_target_data_frame']
     G = grna.matrix.T.tocsr().astype(np.float32)
@@ -454,11 +188,13 @@ def read_sceptre_rda(path:str|Path, # A sceptre .rda with response_matrix, grna_
                         "drop those cells (columns of both matrices) in R and save the file again")
     target_of = dict(zip(targets['grna_id'].astype(str), targets['grna_target'].astype(str)))
     if unknown := sorted(set(grna.rows) - set(target_of)):
-        raise DataError(f"{len(unknown)} guides of {path} have no row in grna_target_data_frame: {unknown[:5]}", "add their targets to that table")
+        raise DataError(f"{len(unknown)} guides of {path} have no row in grna_target_data_frame: {unknown[:5]}",
+                        "add their targets to that table")
     cells = resp.cols if resp.cols is not None else np.array([f'cell{i}' for i in range(G.shape[0])])
     obs = pd.DataFrame({'grna_top': grna.rows[top], 'grna_top_umis': top_umis, 'grna_second_umis': second}, index=cells)
     obs['grna_target'] = obs['grna_top'].map(target_of)
-    for k, v in (d.get('extra_covariates') if isinstance(d.get('extra_covariates'), pd.DataFrame) else pd.DataFrame()).items():
+    for k, v in (d.get('extra_covariates') if isinstance(d.get('extra_covariates'), pd.DataFrame)
+                 else pd.DataFrame()).items():
         if len(v) == len(obs): obs[k] = v.to_numpy()
     a = ad.AnnData(resp.matrix.T.tocsr().astype(np.float32), obs=obs, var=pd.DataFrame(index=resp.rows),
                    obsm={'grna_counts': G}, uns={'grna_ids': grna.rows})
@@ -470,16 +206,20 @@ def _read_sceptre_list(path:Path, object_name:str|None) -> dict:
     import rdata
     if not path.is_file(): raise DataNotFoundError(f"no file {path}", "check the path")
     try:
-        with warnings.catch_warnings():   # rdata warns about file types before failing on a file that is not R data: the error says it
+        # rdata warns about file types before failing on a file that is not R data: the error says it
+        with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            objs = rdata.read_rda(path, constructor_dict={**rdata.conversion.DEFAULT_CLASS_MAP, 'dgTMatrix': _dg_matrix, 'dgCMatrix': _dg_matrix})
+            objs = rdata.read_rda(path, constructor_dict={**rdata.conversion.DEFAULT_CLASS_MAP, 'dgTMatrix': _dg_matrix,
+                                                          'dgCMatrix': _dg_matrix})
     except Exception as e:
-        raise DataError(f"cannot read {path} as an R data file ({type(e).__name__}: {e})", "check that it is an .rda/.RData file and not truncated") from None
+        raise DataError(f"cannot read {path} as an R data file ({type(e).__name__}: {e})",
+                        "check that it is an .rda/.RData file and not truncated") from None
     name = object_name or (next(iter(objs)) if len(objs) == 1 else None)
     if name not in objs: raise DataError(f"{path} holds the objects {list(objs)}", "pass object_name= the one to read")
     d = objs[name]
     missing = {'response_matrix', 'grna_matrix', 'grna_target_data_frame'} - set(d if isinstance(d, dict) else ())
-    if missing: raise DataError(f"object {name!r} of {path} is not sceptre data: it lacks {sorted(missing)}", "pass object_name= a sceptre data list")
+    if missing: raise DataError(f"object {name!r} of {path} is not sceptre data: it lacks {sorted(missing)}",
+                                "pass object_name= a sceptre data list")
     return d
 
 # %% ../nbs/02_datasets.ipynb #02ac5792
@@ -496,38 +236,45 @@ def _layout(path:Path) -> str:
         values = set(map(str, obs['condition'].unique()))
         return 'gears' if any(v == 'ctrl' or v.startswith('ctrl+') or v.endswith('+ctrl') for v in values) else 'h5ad'
     if 'perturbation' in obs: return 'scperturb'
-    raise DataError(f"cannot tell which obs column of {path} holds the perturbation (columns: {', '.join(map(str, obs.columns)) or 'none'})",
+    raise DataError(f"cannot tell which obs column of {path} holds the perturbation (columns: "
+                    f"{', '.join(map(str, obs.columns)) or 'none'})",
                     "pass condition_key= that column (and control=, sep= if the file spells them differently)")
 
 # %% ../nbs/02_datasets.ipynb #1552176f
-def load(name_or_path:str|Path|Dataset, # A registry name ('norman19_subset'), a `Dataset`, or the path of an .h5ad / sceptre .rda file
-         condition_key:str|None=None, # For a file: the obs column with each cell's perturbation (None: read the layout off the file)
-         control:str|None=None, # For a file: its control label (None: the layout's, e.g. 'control', 'ctrl')
-         sep:str|None=None, # For a file: separator between the genes of a pair (None: the layout's, '+' or scPerturb's '_')
-         cache:str|Path|None=None, # Download folder for registry datasets (None: `cache_dir()`)
-         download:bool=True, # Download registry files that are not found locally
-         verbose:bool=True, # Say when raw counts are log-normalised
-         backed:str|None=None, # For an .h5ad file: 'r' leaves `X` on disk, read a block of cells at a time
-        ) -> ad.AnnData:
-    "A dataset ready to use: log-normalised float32 CSR `X`, canonical `obs['condition']`, the original in `obs['condition_raw']`."
+def load(
+    name_or_path:str|Path|Dataset, # A registry name ('norman19_subset'), a `Dataset`, or an .h5ad / sceptre .rda path
+    condition_key:str|None=None, # For a file: the obs column with each cell's perturbation (None: from the layout)
+    control:str|None=None, # For a file: its control label (None: the layout's, e.g. 'control', 'ctrl')
+    sep:str|None=None, # For a file: separator between the genes of a pair (None: the layout's, '+' or scPerturb's '_')
+    cache:str|Path|None=None, # Download folder for registry datasets (None: `cache_dir()`)
+    download:bool=True, # Download registry files that are not found locally
+    verbose:bool=True, # Say when raw counts are log-normalised
+    backed:str|None=None, # For an .h5ad file: 'r' leaves `X` on disk, read a block of cells at a time
+) -> ad.AnnData:
+    "A dataset ready to use: log-normalised float32 CSR `X`, canonical `obs['condition']` (original: `condition_raw`)"
     opts = {k: v for k, v in dict(condition_key=condition_key, control=control, sep=sep).items() if v is not None}
     if isinstance(name_or_path, Dataset) or str(name_or_path) in REGISTRY:
         ds = get_dataset(name_or_path)
-        if opts: raise ConfigError(f"{', '.join(opts)} apply to files; the registered dataset {ds.name!r} knows its own", "leave them out, or pass the file's path")
+        if opts:
+            raise ConfigError(f"{', '.join(opts)} apply to files; the registered dataset {ds.name!r} knows its own",
+                              "leave them out, or pass the file's path")
         if backed: raise ConfigError(f"backed={backed!r} applies to .h5ad files, not to the registered {ds.name!r}",
                                      "load it in memory, or write it (.write_h5ad) and load that with backed='r'")
         a = READERS[ds.reader](*resolve(ds, cache=cache, download=download), verbose=verbose, **ds.reader_kwargs)
         a.uns['scbig_dataset'] |= dict(name=ds.name, license=ds.license, citation=ds.citation)
         return a
     path = Path(name_or_path).expanduser()
-    if not path.exists() and not path.suffix and len(path.parts) == 1: get_dataset(str(name_or_path))   # a mistyped name
-    if not path.is_file(): raise DataNotFoundError(f"no file {path}", f"check the path, or load a registered dataset: {', '.join(REGISTRY)}")
+    if not path.exists() and not path.suffix and len(path.parts) == 1:
+        get_dataset(str(name_or_path))   # a mistyped name
+    if not path.is_file(): raise DataNotFoundError(
+        f"no file {path}", f"check the path, or load a registered dataset: {', '.join(REGISTRY)}")
     layout = 'h5ad' if condition_key else _layout(path)
     if layout == 'sceptre_rda':
         if backed: raise ConfigError(f"backed={backed!r} applies to .h5ad files, not {path.name}", "leave it out")
         return read_sceptre_rda(path, verbose=verbose)
     defaults = {'gears': dict(condition_key='condition', control='ctrl', sep='+', gene_key='auto'),
-                'scperturb': dict(condition_key='perturbation', control='control', sep='_'), 'h5ad': dict(condition_key='condition')}[layout]
+                'scperturb': dict(condition_key='perturbation', control='control', sep='_'),
+                'h5ad': dict(condition_key='condition')}[layout]
     return read_h5ad_perturb(path, **(defaults | opts), verbose=verbose, backed=backed)
 
 # %% ../nbs/02_datasets.ipynb #b77e6707
@@ -549,7 +296,7 @@ def list_datasets(cache:str|Path|None=None, # Download folder to look in (None: 
 def dataset_summary(adata:ad.AnnData, # A dataset from `load`
                     name:str|None=None, # Row label (None: the registry name in `uns`)
                    ) -> pd.DataFrame:
-    "One row: cells, genes, conditions by kind (control / single / pair), control cells and cells per perturbed condition."
+    "One row: cells, genes, conditions by kind (control / single / pair), control cells, cells per perturbed condition."
     n = adata.obs['condition'].value_counts(); n = n[n > 0]
     kind = pd.Series([parse_condition(c).kind for c in n.index], index=n.index)
     pert = n[kind != 'control']
@@ -574,15 +321,18 @@ def plot_cells_per_condition(adata:ad.AnnData, # A dataset from `load`
     if ax is None: _, ax = plt.subplots(figsize=(max(3, 0.17 * len(n)), 2.2))
     ax.bar(np.arange(len(n)), n.to_numpy(), color=[_KIND_COLOURS[k] for k in kinds], width=0.8)
     ax.set_xticks(np.arange(len(n)), n.index, rotation=90, fontsize=6)
-    ax.set_xlim(-0.6, len(n) - 0.4); ax.set_ylim(0, 1.3 * n.max()); ax.set_ylabel('cells'); ax.tick_params(axis='y', labelsize=7)
+    ax.set_xlim(-0.6,
+                len(n) - 0.4); ax.set_ylim(0,
+                                           1.3 * n.max()); ax.set_ylabel('cells'); ax.tick_params(axis='y', labelsize=7)
     ax.set_title(title if title is not None else adata.uns.get('scbig_dataset', {}).get('name', ''), fontsize=9)
-    ax.legend(handles=[Patch(color=_KIND_COLOURS[k], label=k) for k in dict.fromkeys(kinds)], fontsize=6, frameon=False, ncol=3, loc='upper right')
+    ax.legend(handles=[Patch(color=_KIND_COLOURS[k], label=k) for k in dict.fromkeys(kinds)], fontsize=6, frameon=False,
+              ncol=3, loc='upper right')
     return ax
 
 # %% ../nbs/02_datasets.ipynb #dfcb11b7
 def _planted_effects(rng:np.random.Generator, program:np.ndarray, loading:np.ndarray, targets:np.ndarray, pairs:list,
                      n_programs:int, effect:float, interaction:float):
-    "Program shifts of the singles (P, K), interactions of the pairs (pairs, K), and their true log-fold changes per gene."
+    "Program shifts of the singles (P, K), interactions of the pairs (pairs, K), and their true log-fold changes"
     K = n_programs
     gene_prog = np.eye(K)[program] * loading[:, None]                       # (G, K): each gene's loading on its program
     A = np.zeros((len(targets), K))
@@ -619,32 +369,45 @@ def synthetic_perturbseq(n_cells:int=200, # Cells in all, split evenly over cond
     pairs = [every[k] for k in np.sort(rng.choice(len(every), n_pairs, replace=False))]
     A, I, single, pair = _planted_effects(rng, program, loading, targets, pairs, n_programs, effect, interaction)
     singles = list(genes[targets]); doubles = [format_condition([singles[i], singles[j]]) for i, j in pairs]
-    names, delta = ['control', *singles, *doubles], np.vstack([np.zeros(n_genes), single, pair])   # (conditions, G) true LFC
-    per = n_cells // len(names); cond = np.repeat(np.arange(len(names)), [n_cells - per * (len(names) - 1)] + [per] * (len(names) - 1))
+    names, delta = ['control', *singles,
+                    *doubles], np.vstack([np.zeros(n_genes), single, pair])   # (conditions, G) true LFC
+    per = n_cells // len(names); cond = np.repeat(np.arange(len(names)),
+                                                  [n_cells - per * (len(names) - 1)] + [per] * (len(names) - 1))
     base = rng.lognormal(0, 1, n_genes); base /= base.sum()
     mu = library_size * rng.lognormal(0, 0.2, n_cells)[:, None] * base * np.exp(delta[cond])
     counts = rng.negative_binomial(dispersion, dispersion / (dispersion + mu)).astype(np.float32)
-    obs = pd.DataFrame({'condition': pd.Categorical(np.array(names, dtype=object)[cond], categories=names)}, index=[f'cell{i}' for i in range(n_cells)])
+    obs = pd.DataFrame({'condition': pd.Categorical(np.array(names, dtype=object)[cond], categories=names)},
+                       index=[f'cell{i}' for i in range(n_cells)])
     obs['condition_raw'] = obs['condition'].astype(str)
-    a = log_normalize(ad.AnnData(sp.csr_matrix(counts), obs=obs, var=pd.DataFrame({'program': program, 'loading': loading}, index=genes)), verbose=False)
+    a = log_normalize(ad.AnnData(sp.csr_matrix(counts), obs=obs,
+                                 var=pd.DataFrame({'program': program, 'loading': loading}, index=genes)),
+                                 verbose=False)
     progs = [f'program{k}' for k in range(n_programs)]
-    a.uns['ground_truth'] = dict(effect=pd.DataFrame(delta, index=names, columns=genes), program_shift=pd.DataFrame(A, index=singles, columns=progs),
+    a.uns['ground_truth'] = dict(effect=pd.DataFrame(delta, index=names, columns=genes),
+                                 program_shift=pd.DataFrame(A, index=singles, columns=progs),
                                  interaction=pd.DataFrame(I, index=doubles, columns=progs))
     if prior_dim: a.uns['prior'] = _synthetic_prior(rng, genes, program, n_programs, prior_dim, prior_noise)
     a.uns['synthetic'] = True
-    a.uns['scbig_dataset'] = dict(name='synthetic', source=f'synthetic_perturbseq(seed={seed})', condition_key='condition', control='control', sep='+', scale='counts')
+    a.uns['scbig_dataset'] = dict(name='synthetic', source=f'synthetic_perturbseq(seed={seed})',
+                                  condition_key='condition', control='control', sep='+', scale='counts')
     return a
 
 # %% ../nbs/02_datasets.ipynb #ff45c0ce
 def _check_synthetic(n_cells, n_genes, n_programs, n_perts, n_pairs):
-    if not 1 <= n_programs <= n_genes: raise ConfigError(f"n_programs={n_programs} must be between 1 and n_genes={n_genes}", "lower n_programs")
-    if not 1 <= n_perts <= n_genes: raise ConfigError(f"n_perts={n_perts} must be between 1 and n_genes={n_genes}", "lower n_perts")
+    if not 1 <= n_programs <= n_genes:
+        raise ConfigError(f"n_programs={n_programs} must be between 1 and n_genes={n_genes}", "lower n_programs")
+    if not 1 <= n_perts <= n_genes: raise ConfigError(f"n_perts={n_perts} must be between 1 and n_genes={n_genes}",
+                                                      "lower n_perts")
     if not 0 <= n_pairs <= n_perts * (n_perts - 1) // 2:
-        raise ConfigError(f"n_pairs={n_pairs}: {n_perts} genes make only {n_perts * (n_perts - 1) // 2} pairs", "lower n_pairs or raise n_perts")
+        raise ConfigError(f"n_pairs={n_pairs}: {n_perts} genes make only {n_perts * (n_perts - 1) // 2} pairs",
+                          "lower n_pairs or raise n_perts")
     if n_cells < 2 * (1 + n_perts + n_pairs):
-        raise ConfigError(f"n_cells={n_cells} is too few for {1 + n_perts + n_pairs} conditions (2 cells each at least)", "raise n_cells")
+        raise ConfigError(
+            f"n_cells={n_cells} is too few for {1 + n_perts + n_pairs} conditions (2 cells each at least)",
+            "raise n_cells")
 
 def _synthetic_prior(rng, genes, program, n_programs, prior_dim, prior_noise) -> pd.DataFrame:
     "A gene-embedding table (G, prior_dim): each gene's program centroid plus noise, L2-normalised."
     emb = rng.normal(size=(n_programs, prior_dim))[program] + prior_noise * rng.normal(size=(len(genes), prior_dim))
-    return pd.DataFrame(emb / np.linalg.norm(emb, axis=1, keepdims=True), index=genes, columns=[f'e{i}' for i in range(prior_dim)])
+    return pd.DataFrame(emb / np.linalg.norm(emb, axis=1, keepdims=True), index=genes,
+                        columns=[f'e{i}' for i in range(prior_dim)])

@@ -1,4 +1,5 @@
-"""Look at a prediction condition by condition: predicted against real changes by gene program and for the top genes, as a static seaborn view or an interactive ipywidgets explorer
+"""Look at a prediction condition by condition: predicted against real changes by gene program and for the top genes,
+as a static seaborn view or an interactive ipywidgets explorer
 
 Docs: https://scbig-dev.github.io/scbig/explore.html.md"""
 
@@ -24,15 +25,18 @@ def _means(a:ad.AnnData, key:str='condition') -> pd.DataFrame:
     return pd.DataFrame(X, index=cond, columns=a.var_names).groupby(level=0).mean()
 
 def condition_deltas(pred:ad.AnnData, # Predicted cells (e.g. `SCBIG.predict`), with the control
-                     real:ad.AnnData, # Real cells of the same conditions, with the control (e.g. `scbig.metrics.observed`)
+                     real:ad.AnnData, # Real cells of the same conditions, with the control (`scbig.metrics.observed`)
                      control:str='control', # Control label
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Real and predicted deltas (condition x gene): each mean minus real's control mean (the scbig profile's convention)."
-    if list(pred.var_names) != list(real.var_names): raise DataError("pred and real have different genes", "pass pred = pred[:, real.var_names]")
+    "Real and predicted deltas (condition x gene): each mean minus real's control mean (the scbig profile's)"
+    if list(pred.var_names) != list(real.var_names): raise DataError("pred and real have different genes",
+                                                                     "pass pred = pred[:, real.var_names]")
     pm, rm = _means(pred), _means(real)
-    if control not in rm.index: raise DataError(f"no {control!r} cells in real", "add the control cells (scbig.metrics.observed does)")
+    if control not in rm.index: raise DataError(f"no {control!r} cells in real",
+                                                "add the control cells (scbig.metrics.observed does)")
     conds = [c for c in rm.index if c != control and c in pm.index]
-    if not conds: raise DataError("pred and real share no perturbed condition", "predict the conditions you pass as real")
+    if not conds: raise DataError("pred and real share no perturbed condition",
+                                  "predict the conditions you pass as real")
     ctrl = rm.loc[control]
     return rm.loc[conds] - ctrl, pm.loc[conds] - ctrl
 
@@ -41,8 +45,10 @@ def program_table(delta_real:pd.DataFrame, delta_pred:pd.DataFrame, # From `cond
                   condition:str, # One condition
                  ) -> pd.DataFrame:
     "Mean real and predicted delta of each program's genes for one condition."
-    if condition not in delta_real.index: raise ConditionError(f"condition {condition!r} is not in the data", f"pick one of {list(delta_real.index)[:10]}")
-    rows = [(k, len(g), delta_real.loc[condition, g].mean(), delta_pred.loc[condition, g].mean()) for k, g in programs.items() if len(g)]
+    if condition not in delta_real.index: raise ConditionError(f"condition {condition!r} is not in the data",
+                                                               f"pick one of {list(delta_real.index)[:10]}")
+    rows = [(k, len(g), delta_real.loc[condition, g].mean(), delta_pred.loc[condition, g].mean())
+            for k, g in programs.items() if len(g)]
     return pd.DataFrame(rows, columns=['program', 'genes', 'real', 'predicted']).set_index('program')
 
 # %% ../nbs/14_explore.ipynb #08d68781
@@ -56,13 +62,16 @@ def plot_condition(delta_real:pd.DataFrame, delta_pred:pd.DataFrame, # From `con
     r, p = delta_real.loc[condition], delta_pred.loc[condition]
     genes = r.abs().sort_values(ascending=False).index[:top]
     fig, axs = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw={'width_ratios': [2.2, 1.2, 2.2]})
-    long = pt.reset_index().melt(id_vars=['program', 'genes'], value_vars=['real', 'predicted'], var_name='', value_name='mean Δ of the program')
+    long = pt.reset_index().melt(id_vars=['program', 'genes'], value_vars=['real', 'predicted'], var_name='',
+                                 value_name='mean Δ of the program')
     sns.barplot(long, x='program', y='mean Δ of the program', hue='', ax=axs[0], palette=['#4c72b0', '#dd8452'])
-    axs[0].tick_params(axis='x', labelsize=6); axs[0].set_title(f'{condition}: programs', fontsize=9); axs[0].axhline(0, color='grey', lw=.5)
+    axs[0].tick_params(axis='x', labelsize=6); axs[0].set_title(f'{condition}: programs', fontsize=9)
+    axs[0].axhline(0, color='grey', lw=.5)
     sns.scatterplot(x=r.values, y=p.values, s=8, ax=axs[1], color='#4c72b0', edgecolor=None)
     axs[1].axline((0, 0), slope=1, color='grey', lw=.6); axs[1].set_xlabel('real Δ'); axs[1].set_ylabel('predicted Δ')
     axs[1].set_title(f'all genes: r = {np.corrcoef(r, p)[0, 1]:.2f}', fontsize=9)
-    g = pd.DataFrame({'gene': list(genes) * 2, 'Δ': np.r_[r[genes].values, p[genes].values], '': ['real'] * len(genes) + ['predicted'] * len(genes)})
+    g = pd.DataFrame({'gene': list(genes) * 2, 'Δ': np.r_[r[genes].values, p[genes].values],
+                      '': ['real'] * len(genes) + ['predicted'] * len(genes)})
     sns.barplot(g, y='gene', x='Δ', hue='', ax=axs[2], palette=['#4c72b0', '#dd8452'], orient='h')
     axs[2].tick_params(axis='y', labelsize=7); axs[2].set_title(f'top {len(genes)} genes by real |Δ|', fontsize=9)
     plt.tight_layout()
@@ -76,13 +85,15 @@ def explorer(pred:ad.AnnData, # Predicted cells with the control
             ):
     "An ipywidgets view: pick a condition (or its two genes) and see predicted vs real deltas by program and top genes."
     try: import ipywidgets as W
-    except ImportError: raise ConfigError("the explorer needs ipywidgets", "pip install ipywidgets (or use plot_condition, the static view)") from None
+    except ImportError: raise ConfigError("the explorer needs ipywidgets",
+                                          "pip install ipywidgets (or use plot_condition, the static view)") from None
     from IPython.display import display
     dr, dp = condition_deltas(pred, real, control)
     conds = list(dr.index)
     genes = sorted({g for c in conds for g in parse_condition(c).genes})
     pick = W.Dropdown(options=conds, description='condition')
-    g1, g2 = W.Dropdown(options=genes, description='gene 1'), W.Dropdown(options=['(none)'] + genes, description='gene 2')
+    g1 = W.Dropdown(options=genes, description='gene 1')
+    g2 = W.Dropdown(options=['(none)'] + genes, description='gene 2')
     out, note = W.Output(), W.HTML()
     def show(c):
         with out:

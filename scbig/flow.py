@@ -1,4 +1,5 @@
-"""Learn a velocity field that moves control cells to perturbed cells in latent space, conditioned on the targets' prior gene embeddings
+"""Learn a velocity field that moves control cells to perturbed cells in latent space, conditioned on the targets'
+prior gene embeddings
 
 Docs: https://scbig-dev.github.io/scbig/flow.html.md"""
 
@@ -36,8 +37,10 @@ class FlowConfig:
     pool:str='mean' # Pooling of a condition's genes: 'mean', 'sum' or 'seed_attention' (released: `SeedAttentionPool`)
     pool_heads:int=8 # Attention heads of pool='seed_attention' (released: 8); must divide cond_dim
     residual:bool=True # Learned per-gene residual for genes seen in training
-    resid_dropout:float=0.0 # Probability of dropping a seen gene's residual in training, so that its prior path alone, all an unseen gene gets, also learns to predict it
-    generic_dropout:float=0.0 # Probability of replacing a gene's condition vector in training by one learned 'generic perturbation' vector (SCBIG: the average perturbation, for unseen='generic')
+    # dropping a seen gene's residual teaches its prior path alone, all that an unseen gene gets, to predict it
+    resid_dropout:float=0.0 # Probability of dropping a seen gene's residual in training
+    # the generic vector is SCBIG's 'average perturbation', used for unseen='generic'
+    generic_dropout:float=0.0 # Probability of replacing a gene's condition vector in training by a learned generic one
     sigma:float=0.0 # Constant noise of the path (released: 0.5)
     coupling:str='exact' # Minibatch OT: 'exact' (ot.emd), 'sinkhorn' (entropic) or 'none'
     ot_reg:float=0.1 # Entropic regularisation for 'sinkhorn' (cost scaled by its mean; released: 1.0)
@@ -55,11 +58,15 @@ class FlowConfig:
         if self.time_dim < 2 or self.time_dim % 2 or self.time_scale <= 0:
             raise ConfigError(f"time_dim={self.time_dim}, time_scale={self.time_scale}",
                               "pass an even time_dim >= 2 and time_scale > 0")
-        if self.coupling not in ('exact', 'sinkhorn', 'none'): raise ConfigError(f"coupling={self.coupling!r}", "use 'exact', 'sinkhorn' or 'none'")
+        if self.coupling not in ('exact', 'sinkhorn', 'none'):
+            raise ConfigError(f"coupling={self.coupling!r}", "use 'exact', 'sinkhorn' or 'none'")
         if self.method not in SOLVERS: raise ConfigError(f"method={self.method!r}", f"use one of {list(SOLVERS)}")
-        if not 0 <= self.cond_dropout < 1: raise ConfigError(f"cond_dropout={self.cond_dropout} is not in [0, 1)", "pass a probability below 1")
-        if not 0 <= self.resid_dropout <= 1: raise ConfigError(f"resid_dropout={self.resid_dropout} is not in [0, 1]", "pass a probability")
-        if not 0 <= self.generic_dropout < 1: raise ConfigError(f"generic_dropout={self.generic_dropout} is not in [0, 1)", "pass a probability below 1")
+        if not 0 <= self.cond_dropout < 1: raise ConfigError(f"cond_dropout={self.cond_dropout} is not in [0, 1)",
+                                                             "pass a probability below 1")
+        if not 0 <= self.resid_dropout <= 1: raise ConfigError(f"resid_dropout={self.resid_dropout} is not in [0, 1]",
+                                                               "pass a probability")
+        if not 0 <= self.generic_dropout < 1:
+            raise ConfigError(f"generic_dropout={self.generic_dropout} is not in [0, 1)", "pass a probability below 1")
         if self.sigma < 0: raise ConfigError(f"sigma={self.sigma} is negative", "pass sigma >= 0")
 
 SOLVERS = ('euler', 'midpoint', 'rk4', 'rk45', 'dopri5')
@@ -97,7 +104,8 @@ def ot_plan(x0:torch.Tensor, # (B0, Z) source points
             reg:float=0.1, # Entropic regularisation, relative to the mean cost ('sinkhorn' only)
            ) -> np.ndarray:
     "(B0, B1) OT plan between uniform weights, squared Euclidean cost scaled by its mean (method page, 'Flow loss')."
-    if x0.shape[1:] != x1.shape[1:]: raise ValueError(f"x0 and x1 need the same latent dimension, got {tuple(x0.shape)} and {tuple(x1.shape)}")
+    if x0.shape[1:] != x1.shape[1:]:
+        raise ValueError(f"x0 and x1 need the same latent dimension, got {tuple(x0.shape)} and {tuple(x1.shape)}")
     a, b = np.full(len(x0), 1 / len(x0)), np.full(len(x1), 1 / len(x1))
     M = ot.dist(x0.detach().cpu().double().numpy(), x1.detach().cpu().double().numpy())
     M = M / max(M.mean(), 1e-12)
@@ -129,7 +137,8 @@ def mlp(d_in:int, # Input width
        ) -> nn.Sequential:
     "Linear-SiLU(-Dropout) layers, then a linear output layer."
     layers, d = [], d_in
-    for _ in range(n_layers): layers += [nn.Linear(d, hidden), nn.SiLU()] + ([nn.Dropout(dropout)] if dropout else []); d = hidden
+    for _ in range(n_layers):
+        layers += [nn.Linear(d, hidden), nn.SiLU()] + ([nn.Dropout(dropout)] if dropout else []); d = hidden
     return nn.Sequential(*layers, nn.Linear(d, d_out), *([nn.SiLU()] if last_act else []))
 
 def _genes(c) -> tuple:
@@ -176,11 +185,15 @@ class ConditionEncoder(nn.Module):
     def forward(self, conds) -> torch.Tensor:   # conds: B conditions ('A', 'A+B', Condition or gene tuples)
         sets = [_genes(c) for c in conds]
         missing = sorted({g for s in sets for g in s if g not in self.index})
-        if missing: raise PriorError(f"{len(missing)} genes have no prior embedding: {missing}", "add them to the prior table (e.g. a user table in gene_embeddings) or leave those conditions out")
+        if missing: raise PriorError(
+            f"{len(missing)} genes have no prior embedding: {missing}",
+            "add them to the prior table (e.g. a user table in gene_embeddings) or leave those conditions out")
         uniq = sorted(set(sets)); row = torch.tensor([uniq.index(s) for s in sets], device=self.table.device)
         k = max(1, max(map(len, uniq)))
-        gi = torch.tensor([[self.index[g] for g in s] + [0] * (k - len(s)) for s in uniq], device=self.table.device)    # (U, k)
-        ri = torch.tensor([[self.seen.get(g, 0) for g in s] + [0] * (k - len(s)) for s in uniq], device=self.table.device)
+        gi = torch.tensor([[self.index[g] for g in s] + [0] * (k - len(s)) for s in uniq],
+                          device=self.table.device)    # (U, k)
+        ri = torch.tensor([[self.seen.get(g, 0) for g in s] + [0] * (k - len(s)) for s in uniq],
+                          device=self.table.device)
         mask = torch.tensor([[1.0] * len(s) + [0.0] * (k - len(s)) for s in uniq], device=self.table.device)[..., None]
         h = (self.mlp(self.inputs(gi)) + self.residual(ri)) * mask                           # (U, k, C)
         if self.cfg.pool == 'seed_attention': c = self.pool(h, mask)                         # (U, C); control: zeros
@@ -218,9 +231,11 @@ class ConditionEncoder(nn.Module):
         self.table = torch.cat([self.table, new])
 
     def residual(self, ri:torch.Tensor) -> torch.Tensor:
-        "(..., C) residuals of residual rows `ri` (0: none); in training each is dropped with probability `resid_dropout` (one draw per gene and call: a condition's cells share it)."
+        """(..., C) residuals of residual rows `ri` (0: none); in training each is dropped with prob. `resid_dropout`
+        (one draw per gene and call: a condition's cells share it)."""
         r = self.resid(ri)
-        if self.training and self.cfg.resid_dropout: r = r * (torch.rand(*ri.shape, 1, device=r.device) >= self.cfg.resid_dropout)
+        if self.training and self.cfg.resid_dropout:
+            r = r * (torch.rand(*ri.shape, 1, device=r.device) >= self.cfg.resid_dropout)
         return r
 
 # %% ../nbs/06_flow.ipynb #ceac6fa8
@@ -252,7 +267,8 @@ class VelocityField(nn.Module):
         "(B, C) condition vectors from condition strings, vectors or None (zeros)."
         if cond is None: return torch.zeros(n, self.cfg.cond_dim, device=device)
         if torch.is_tensor(cond): return cond
-        if self.encoder is None: raise ConfigError("conditions given by name, but the field has no ConditionEncoder", "pass encoder= or (B, C) vectors")
+        if self.encoder is None: raise ConfigError("conditions given by name, but the field has no ConditionEncoder",
+                                                   "pass encoder= or (B, C) vectors")
         return self.encoder(cond)
 
     def forward(self, x:torch.Tensor, t:torch.Tensor, cond=None) -> torch.Tensor:   # x (B, Z), t (B,) or scalar
@@ -272,7 +288,7 @@ def cfm_loss(model:nn.Module, # A `VelocityField` (called as model(x_t, t, cond)
              reg:float=0.1, # Entropic regularisation for 'sinkhorn'
              generator:torch.Generator|None=None, # Source of all randomness (CPU generator; None: torch's default)
             ) -> torch.Tensor:
-    "Scalar mean of ||v(x_t, t, c) - (x1 - x0)||^2 over cells and dimensions, on OT-paired minibatches (method page, 'Flow loss')."
+    "Scalar mean of ||v(x_t, t, c) - (x1 - x0)||^2 over cells and dims on OT-paired batches (method page, 'Flow loss')"
     x0, x1 = torch.as_tensor(x0).float(), torch.as_tensor(x1).float()
     if coupling != 'none':
         keys = [str(c) for c in cond] if cond is not None and not torch.is_tensor(cond) else [0] * len(x1)
@@ -284,7 +300,8 @@ def cfm_loss(model:nn.Module, # A `VelocityField` (called as model(x_t, t, cond)
             i0.append(src[i.cpu()]); i1.append(tgt[j.cpu()])
         i0, i1 = torch.cat(i0), torch.cat(i1)
         x0, x1 = x0[i0.to(x0.device)], x1[i1.to(x1.device)]
-        if cond is not None: cond = cond[i1.to(cond.device)] if torch.is_tensor(cond) else [cond[k] for k in i1.tolist()]
+        if cond is not None:
+            cond = cond[i1.to(cond.device)] if torch.is_tensor(cond) else [cond[k] for k in i1.tolist()]
     t = sample_t(len(x0), generator, x0.device)
     xt = interpolate(x0, x1, t, sigma, generator)
     return ((model(xt, t, cond) - target_velocity(x0, x1)) ** 2).mean()
@@ -319,7 +336,8 @@ def integrate(v, # Velocity field: v(x (B, Z), t (B,), cond) -> (B, Z); a `Veloc
         x = torch.as_tensor(x0); x = x if x.is_floating_point() else x.float()
         if method == 'rk45':
             from scipy.integrate import solve_ivp
-            f = lambda t, y: v(torch.from_numpy(y).to(x).view_as(x), torch.full((len(x),), t, device=x.device), cond).double().cpu().numpy().ravel()
+            f = lambda t, y: v(torch.from_numpy(y).to(x).view_as(x), torch.full((len(x),), t, device=x.device),
+                               cond).double().cpu().numpy().ravel()
             sol = solve_ivp(f, (t0, t1), x.double().cpu().numpy().ravel(), method='RK45', rtol=rtol, atol=atol)
             return torch.from_numpy(sol.y[:, -1]).to(x).view_as(x)
         if method == 'dopri5':

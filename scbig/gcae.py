@@ -1,4 +1,6 @@
-"""`GCAE`: cells read program by program (one token per GRC program), induced attention between programs and learnable modules, a 50-d latent and a symmetric decoder, pretrained on reconstruction (method page, 'Program tokens and the autoencoder')
+"""`GCAE`: cells read program by program (one token per GRC program), induced attention between programs and
+learnable modules, a 50-d latent and a symmetric decoder, pretrained on reconstruction
+(method page, 'Program tokens and the autoencoder')
 
 Docs: https://scbig-dev.github.io/scbig/gcae.html.md"""
 
@@ -34,31 +36,42 @@ class GCAEConfig:
     n_heads:int=4 # Attention heads; must divide d_model (paper: 8)
     ffn_mult:int=2 # Feed-forward width as a multiple of D (paper: 2)
     dropout:float=0.1 # Dropout on embeddings, attention probabilities and feed-forward (paper: 0.1)
-    attention:str='induced' # 'induced' (modules read tokens, talk, are read back) or 'full' (tokens attend to tokens): ablation
-    use_prior:bool=True # Add the program's prior gene embedding to its token (False: a learned per-token vector instead): ablation
-    tokens:str='programs' # 'programs' (one token per GRC program) or 'chunks' (contiguous chunks of the GRC gene order, as the released code): ablation
-    standardise:bool=True # Divide the centred expression by each gene's standard deviation (floored) before tokenising (False: centring only, as released)
+    attention:str='induced' # 'induced' (modules read tokens, talk, are read back) or 'full' (token to token): ablation
+    use_prior:bool=True # Add the program's prior gene embedding to its token (False: a learned one): ablation
+    # 'chunks' cuts the GRC gene order into contiguous chunks, as the released code does
+    tokens:str='programs' # 'programs' (one token per GRC program) or 'chunks' (of the GRC gene order): ablation
+    standardise:bool=True # Divide centred expression by each gene's (floored) sd before tokenising (False: as released)
     scale_floor:float=0.05 # Floor of the per-gene standard deviation (genes that hardly vary are not blown up)
 
     def __post_init__(self):
-        if self.attention not in ('induced', 'full'): raise ConfigError(f"attention={self.attention!r}", "use attention='induced' or 'full'")
-        if self.tokens not in ('programs', 'chunks'): raise ConfigError(f"tokens={self.tokens!r}", "use tokens='programs' or 'chunks'")
+        if self.attention not in ('induced', 'full'):
+            raise ConfigError(f"attention={self.attention!r}", "use attention='induced' or 'full'")
+        if self.tokens not in ('programs', 'chunks'):
+            raise ConfigError(f"tokens={self.tokens!r}", "use tokens='programs' or 'chunks'")
         for k in ('d_model', 'latent', 'n_layers', 'n_modules', 'n_heads', 'ffn_mult'):
-            if getattr(self, k) < 1: raise ConfigError(f"{k}={getattr(self, k)} must be at least 1", f"pass {k}=1 or more")
-        if self.d_model % self.n_heads: raise ConfigError(f"n_heads={self.n_heads} does not divide d_model={self.d_model}", "pick n_heads that divides d_model (e.g. 4 or 8)")
-        if self.scale_floor <= 0: raise ConfigError(f"scale_floor={self.scale_floor} must be positive", "pass e.g. scale_floor=0.05")
-        if not 0 <= self.dropout < 1: raise ConfigError(f"dropout={self.dropout} is not in [0, 1)", "pass a dropout such as 0.1")
+            if getattr(self, k) < 1: raise ConfigError(f"{k}={getattr(self, k)} must be at least 1",
+                                                       f"pass {k}=1 or more")
+        if self.d_model % self.n_heads:
+            raise ConfigError(f"n_heads={self.n_heads} does not divide d_model={self.d_model}",
+                              "pick n_heads that divides d_model (e.g. 4 or 8)")
+        if self.scale_floor <= 0: raise ConfigError(f"scale_floor={self.scale_floor} must be positive",
+                                                    "pass e.g. scale_floor=0.05")
+        if not 0 <= self.dropout < 1: raise ConfigError(f"dropout={self.dropout} is not in [0, 1)",
+                                                        "pass a dropout such as 0.1")
 
 # %% ../nbs/05_gcae.ipynb #65def23f
 def program_tokens(labels:np.ndarray, # (G,) program of each gene, 0..K-1 (e.g. `GRC.labels_`)
-                   tokens:str='programs', # 'programs' (one token per program) or 'chunks' (contiguous chunks of the GRC order)
+                   tokens:str='programs', # 'programs' (a token per program) or 'chunks' (runs of the GRC order)
                   ) -> tuple[np.ndarray, np.ndarray]:
     "(K, S) gene index of each token slot and (K, S) mask of the real (not padded) slots."
     labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.size == 0 or labels.min() < 0: raise DataError(f"labels must be a non-empty (G,) array of programs >= 0, got shape {labels.shape}", "pass GRC(...).fit(...).labels_")
+    if labels.ndim != 1 or labels.size == 0 or labels.min() < 0:
+        raise DataError(f"labels must be a non-empty (G,) array of programs >= 0, got shape {labels.shape}",
+                        "pass GRC(...).fit(...).labels_")
     K = int(labels.max()) + 1
     sizes = np.bincount(labels, minlength=K)
-    if (sizes == 0).any(): raise DataError(f"programs {np.flatnonzero(sizes == 0).tolist()[:10]} have no gene", "relabel the programs 0..K-1 without gaps")
+    if (sizes == 0).any(): raise DataError(f"programs {np.flatnonzero(sizes == 0).tolist()[:10]} have no gene",
+                                           "relabel the programs 0..K-1 without gaps")
     if tokens == 'programs': groups = [np.flatnonzero(labels == k) for k in range(K)]
     elif tokens == 'chunks':
         order, S = np.argsort(labels, kind='stable'), math.ceil(len(labels) / K)
@@ -70,11 +83,12 @@ def program_tokens(labels:np.ndarray, # (G,) program of each gene, 0..K-1 (e.g. 
     return idx, mask
 
 # %% ../nbs/05_gcae.ipynb #97cb57f2
-def token_priors(emb:pd.DataFrame, # (G', d) prior gene embeddings (`gene_embeddings(genes).emb`), genes without a prior absent
-                 genes, # G gene names, in the order of the data's columns
-                 idx:np.ndarray, # (K, S) gene index of each token slot (`program_tokens`)
-                 mask:np.ndarray, # (K, S) real slots
-                ) -> tuple[np.ndarray, np.ndarray]:
+def token_priors(
+    emb:pd.DataFrame, # (G', d) prior gene embeddings (`gene_embeddings(genes).emb`), genes without a prior absent
+    genes, # G gene names, in the order of the data's columns
+    idx:np.ndarray, # (K, S) gene index of each token slot (`program_tokens`)
+    mask:np.ndarray, # (K, S) real slots
+) -> tuple[np.ndarray, np.ndarray]:
     "(K, d) mean prior embedding of each token over its genes that have a prior, and (K,) whether the token has any."
     genes = pd.Index(genes)
     pos = emb.index.get_indexer(genes)                                   # -1: no prior
@@ -86,7 +100,7 @@ def token_priors(emb:pd.DataFrame, # (G', d) prior gene embeddings (`gene_embedd
 
 # %% ../nbs/05_gcae.ipynb #71eb8cb3
 class Attention(nn.Module):
-    "Multi-head attention (bias-free Q/K/V, output projection with bias) over `scaled_dot_product_attention`, with a key mask."
+    "Multi-head attention (bias-free Q/K/V, output projection with bias) by `scaled_dot_product_attention`, key mask."
     def __init__(self,
                  d:int, # D, width of queries, keys and values
                  n_heads:int, # Heads, dividing D
@@ -107,7 +121,8 @@ class Attention(nn.Module):
         B, Nq, D = q.shape
         split = lambda t: t.view(B, t.shape[1], self.h, D // self.h).transpose(1, 2)
         Q, K, V = split(self.q(q)), split(self.k(kv)), split(self.v(kv))
-        m = None if key_mask is None else key_mask[:, None, None, :]       # (B, 1, 1, Nk), broadcast over heads and queries
+        # (B, 1, 1, Nk), broadcast over heads and queries
+        m = None if key_mask is None else key_mask[:, None, None, :]
         if weights:
             a = (Q @ K.transpose(-1, -2)) / math.sqrt(D // self.h)
             if m is not None: a = a.masked_fill(~m, float('-inf'))
@@ -119,7 +134,7 @@ class Attention(nn.Module):
 
 # %% ../nbs/05_gcae.ipynb #7b960361
 class Block(nn.Module):
-    "One GCAE layer: induced attention through M learnable modules (or full token self-attention), then a feed-forward block."
+    "One GCAE layer: induced attention through M learnable modules (or full self-attention), then a feed-forward block"
     def __init__(self,
                  cfg:GCAEConfig, # Settings (D, M, heads, dropout, attention)
                 ):
@@ -132,7 +147,8 @@ class Block(nn.Module):
             self.ln_read, self.ln_talk = nn.LayerNorm(D), nn.LayerNorm(D)
         else: self.back = Attention(D, cfg.n_heads, p)
         self.ln_back, self.ln_ffn = nn.LayerNorm(D), nn.LayerNorm(D)
-        self.ffn = nn.Sequential(nn.Linear(D, cfg.ffn_mult * D), nn.GELU(), nn.Dropout(p), nn.Linear(cfg.ffn_mult * D, D), nn.Dropout(p))
+        self.ffn = nn.Sequential(nn.Linear(D, cfg.ffn_mult * D), nn.GELU(), nn.Dropout(p),
+                                 nn.Linear(cfg.ffn_mult * D, D), nn.Dropout(p))
         self.last_attention = None
 
     def forward(self,
@@ -157,29 +173,35 @@ class Block(nn.Module):
 # %% ../nbs/05_gcae.ipynb #9598f099
 class GCAE(nn.Module):
     "Gene-Cluster-Aware autoencoder: cells (B, G) -> program tokens -> latent (B, Z) -> cells (B, G)."
-    def __init__(self,
-                 labels:np.ndarray, # (G,) program of each gene (`GRC.labels_`)
-                 emb:pd.DataFrame|None, # (G', d) prior gene embeddings (`gene_embeddings(genes).emb`); None only with use_prior=False
-                 genes, # G gene names, the data's columns
-                 gene_mean:np.ndarray|None=None, # (G,) per-gene mean of the training cells, for centring (None: zeros; see `set_mean`)
-                 cfg:GCAEConfig|None=None, # Settings
-                ):
+    def __init__(
+        self,
+        labels:np.ndarray, # (G,) program of each gene (`GRC.labels_`)
+        emb:pd.DataFrame|None, # (G', d) prior gene embeddings (`gene_embeddings(genes).emb`); None if use_prior=False
+        genes, # G gene names, the data's columns
+        gene_mean:np.ndarray|None=None, # (G,) per-gene mean of the training cells, to centre (None: 0; see `set_mean`)
+        cfg:GCAEConfig|None=None, # Settings
+    ):
         super().__init__()
         self.cfg = cfg = cfg or GCAEConfig()
         genes = pd.Index(genes)
-        if len(genes) != len(labels): raise DataError(f"{len(labels)} labels for {len(genes)} genes", "pass the GRC labels of exactly these genes (GRC(...).fit(..., genes=genes))")
+        if len(genes) != len(labels):
+            raise DataError(f"{len(labels)} labels for {len(genes)} genes",
+                            "pass the GRC labels of exactly these genes (GRC(...).fit(..., genes=genes))")
         idx, mask = program_tokens(labels, cfg.tokens)
         K, S, D = *idx.shape, cfg.d_model
         self.genes = list(genes)
         self.register_buffer('idx', torch.as_tensor(idx))
         self.register_buffer('mask', torch.as_tensor(mask))
-        self.register_buffer('gene_mean', torch.zeros(len(genes)) if gene_mean is None else torch.as_tensor(np.asarray(gene_mean), dtype=torch.float32))
+        self.register_buffer('gene_mean', torch.zeros(len(genes)) if gene_mean is None
+                             else torch.as_tensor(np.asarray(gene_mean), dtype=torch.float32))
         self.register_buffer('gene_scale', torch.ones(len(genes)))
         if cfg.use_prior:
-            if emb is None: raise PriorError("use_prior=True but no prior embedding was given", "pass emb=gene_embeddings(genes).emb, or GCAEConfig(use_prior=False)")
+            if emb is None: raise PriorError("use_prior=True but no prior embedding was given",
+                                             "pass emb=gene_embeddings(genes).emb, or GCAEConfig(use_prior=False)")
             s, has = token_priors(emb, genes, idx, mask)
             self.tokens_without_prior = np.flatnonzero(~has).tolist()
-            if self.tokens_without_prior: warnings.warn(f"tokens {self.tokens_without_prior} have no gene with a prior: they get no prior term", PriorWarning)
+            if self.tokens_without_prior: warnings.warn(
+                f"tokens {self.tokens_without_prior} have no gene with a prior: they get no prior term", PriorWarning)
             self.register_buffer('prior', torch.as_tensor(s)); self.register_buffer('has_prior', torch.as_tensor(has))
             self.sem_enc, self.sem_dec = nn.Linear(s.shape[1], D, bias=False), nn.Linear(s.shape[1], D, bias=False)
             self.ln_enc, self.ln_dec = nn.LayerNorm(D), nn.LayerNorm(D)
@@ -236,11 +258,12 @@ def embed(self:GCAE,
     return self.drop(self.exp(xt * self.mask) + self._token_ids('enc'))
 
 @patch
-def encode(self:GCAE,
-           x:torch.Tensor, # (B, G) expression
-           token_mask:torch.Tensor|None=None, # (B, K) True for tokens to use (None: all); masked tokens are never attended nor pooled
-           keep:bool=False, # Keep each layer's attention probabilities (see `attention_maps`)
-          ) -> torch.Tensor:
+def encode(
+    self:GCAE,
+    x:torch.Tensor, # (B, G) expression
+    token_mask:torch.Tensor|None=None, # (B, K) True for tokens to use (None: all); masked: not attended, not pooled
+    keep:bool=False, # Keep each layer's attention probabilities (see `attention_maps`)
+) -> torch.Tensor:
     "(B, Z) latent of each cell."
     h = self.embed(self.tokenise(x))
     for blk in self.enc: h = blk(h, token_mask, keep)
@@ -318,7 +341,8 @@ def fit_gcae(model:GCAE, # The autoencoder (its `gene_mean` is set from `X`)
     "Pretrain `model` on reconstruction of the (N, G) cells `X` with `scbig.train.Learner`; returns the Learner."
     sparse = sp.issparse(X)
     X = sp.csr_matrix(X, dtype=np.float32) if sparse else np.ascontiguousarray(X, dtype=np.float32)
-    if X.ndim != 2 or X.shape[1] != len(model.genes): raise DataError(f"X is {X.shape}, expected (cells, {len(model.genes)})", "pass the cells with the model's genes, in its order")
+    if X.ndim != 2 or X.shape[1] != len(model.genes): raise DataError(
+        f"X is {X.shape}, expected (cells, {len(model.genes)})", "pass the cells with the model's genes, in its order")
     model.set_mean(X)
     cfg = cfg or TrainConfig()
     def get_batch(i):

@@ -1,4 +1,5 @@
-"""Cluster genes into K balanced programs with entropic optimal transport over prior embeddings, the STRING graph and (optionally) training deltas (method page, 'Gene-Relation Clustering')
+"""Cluster genes into K balanced programs with entropic optimal transport over prior embeddings, the STRING graph and
+(optionally) training deltas (method page, 'Gene-Relation Clustering')
 
 Docs: https://scbig-dev.github.io/scbig/grc.html.md"""
 
@@ -30,8 +31,9 @@ def capacities(init_labels:np.ndarray, # (G',) k-means labels of the genes that 
                n_genes:int, # G, all genes (with or without a prior)
                n_clusters:int, # K
               ) -> np.ndarray:
-    "(K,) program sizes c_k summing to G: ⌊G/K⌋ each, +1 for the G mod K largest k-means clusters (method page, 'Capacities')."
-    if not 1 <= n_clusters <= n_genes: raise ConfigError(f"n_clusters={n_clusters} must be between 1 and the {n_genes} genes", "lower n_clusters")
+    "(K,) sizes c_k summing to G: ⌊G/K⌋ each, +1 for the G mod K largest k-means clusters (method page, 'Capacities')"
+    if not 1 <= n_clusters <= n_genes:
+        raise ConfigError(f"n_clusters={n_clusters} must be between 1 and the {n_genes} genes", "lower n_clusters")
     cap = np.full(n_clusters, n_genes // n_clusters)
     sizes = np.bincount(np.asarray(init_labels)[np.asarray(init_labels) >= 0], minlength=n_clusters)
     cap[np.lexsort((np.arange(n_clusters), -sizes))[:n_genes % n_clusters]] += 1
@@ -109,13 +111,16 @@ def transport_plan(a:np.ndarray, # (G,) gene marginal, 1/G each
                   ) -> tuple[np.ndarray, dict]:
     "(G, K) entropic OT plan (POT's Sinkhorn), or the exact plan when that fails; and how it was solved."
     if fallback not in ('emd', 'raise'): raise ConfigError(f"fallback={fallback!r}", "use fallback='emd' or 'raise'")
-    with warnings.catch_warnings():   # POT warns about underflow and non-convergence; both are checked and recorded below
+    # POT warns about underflow and non-convergence; both are checked and recorded below
+    with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning); warnings.simplefilter('ignore', RuntimeWarning)
         P, log = ot.sinkhorn(a, b, C, reg, numItermax=max_iter, stopThr=stop_thr, log=True, warn=False)
-    info = dict(solver='sinkhorn', iterations=int(log['niter']), converged=bool(log['err'] and log['err'][-1] < stop_thr))
+    info = dict(solver='sinkhorn', iterations=int(log['niter']),
+                converged=bool(log['err'] and log['err'][-1] < stop_thr))
     if not (np.isfinite(P).all() and P.sum() > 0.5):
         if fallback == 'raise':
-            raise ConfigError(f"the Sinkhorn plan is not finite at reg={reg} (costs up to {C.max():.3g})", "raise reg, or pass fallback='emd' for exact OT")
+            raise ConfigError(f"the Sinkhorn plan is not finite at reg={reg} (costs up to {C.max():.3g})",
+                              "raise reg, or pass fallback='emd' for exact OT")
         P, info = ot.emd(a, b, C), dict(solver='emd', iterations=0, converged=True)
     info['marginal_error'] = float(np.abs(P.sum(1) - a).sum() + np.abs(P.sum(0) - b).sum())
     return P, info
@@ -128,7 +133,8 @@ def round_plan(P:np.ndarray, # (G, K) transport plan
     "(G,) program of each gene: greedy capacity-constrained rounding by deferred acceptance (method page, 'Rounding')."
     G, K = P.shape
     capacity = np.asarray(capacity)
-    if capacity.sum() < G: raise ConfigError(f"capacities sum to {capacity.sum()}, fewer than the {G} genes", "give the programs room for every gene")
+    if capacity.sum() < G: raise ConfigError(f"capacities sum to {capacity.sum()}, fewer than the {G} genes",
+                                             "give the programs room for every gene")
     g, k = np.divmod(np.arange(G * K), K)
     order = np.lexsort((k, g, C.ravel(), -P.ravel()))                # global rank: plan desc, cost asc, gene, program
     rank = np.empty(G * K, np.int64); rank[order] = np.arange(G * K); rank = rank.reshape(G, K)
@@ -159,23 +165,28 @@ class GRCConfig:
     max_iter:int=1000 # Sinkhorn iterations at most
     stop_thr:float=1e-9 # Sinkhorn stopping threshold
     ot_fallback:str='emd' # If the Sinkhorn plan is not finite: 'emd' (exact OT, as the official code) or 'raise'
-    missing:str='raise' # Genes without a prior embedding: 'raise', or 'place' them by the PPI and data terms and capacity
+    missing:str='raise' # Genes without a prior embedding: 'raise', or 'place' them by the PPI/data terms and capacity
 
     def __post_init__(self):
-        checks = [(self.n_clusters >= 1, 'n_clusters >= 1'), (self.n_steps >= 1, 'n_steps >= 1'), (self.reg > 0, 'reg > 0'),
-                  (min(self.alpha, self.beta, self.gamma) >= 0, 'alpha, beta, gamma >= 0'), (self.n_init >= 1, 'n_init >= 1'),
-                  (self.ot_fallback in ('emd', 'raise'), "ot_fallback in ('emd', 'raise')"), (self.missing in ('raise', 'place'), "missing in ('raise', 'place')")]
+        checks = [(self.n_clusters >= 1, 'n_clusters >= 1'), (self.n_steps >= 1, 'n_steps >= 1'),
+                  (self.reg > 0, 'reg > 0'),
+                  (min(self.alpha, self.beta, self.gamma) >= 0, 'alpha, beta, gamma >= 0'),
+                  (self.n_init >= 1, 'n_init >= 1'),
+                  (self.ot_fallback in ('emd', 'raise'), "ot_fallback in ('emd', 'raise')"),
+                  (self.missing in ('raise', 'place'), "missing in ('raise', 'place')")]
         bad = [c for ok, c in checks if not ok]
-        if bad: raise ConfigError(f"GRC settings out of range: need {', '.join(bad)} ({asdict(self)})", "fix those settings")
+        if bad: raise ConfigError(f"GRC settings out of range: need {', '.join(bad)} ({asdict(self)})",
+                                  "fix those settings")
 
 # %% ../nbs/04_grc.ipynb #933cebcb
 class GRC:
-    "Gene-Relation Clustering: K balanced gene programs from prior embeddings, a PPI graph and optional training deltas."
-    def __init__(self,
-                 n_clusters:int=32, # K, programs
-                 seed:int=42, # random_state of the k-means start
-                 **kwargs, # Other `GRCConfig` settings: n_steps, reg, alpha, beta, gamma, n_init, max_iter, stop_thr, ot_fallback, missing
-                ):
+    "Gene-Relation Clustering: K balanced gene programs from prior embeddings, a PPI graph and optional training deltas"
+    def __init__(
+        self,
+        n_clusters:int=32, # K, programs
+        seed:int=42, # random_state of the k-means start
+        **kwargs, # Other `GRCConfig` settings (n_steps, reg, alpha, beta, gamma, n_init, max_iter, stop_thr ...)
+    ):
         names = {f.name for f in fields(GRCConfig)}
         bad = sorted(set(kwargs) - names)
         if bad: raise ConfigError(f"unknown GRC settings {bad}", f"use some of {sorted(names)}")
@@ -187,11 +198,13 @@ class GRC:
 
     def __repr__(self):
         c = self.config
-        s = f"GRC(n_clusters={c.n_clusters}, seed={c.seed}, n_steps={c.n_steps}, reg={c.reg}, alpha={c.alpha}, beta={c.beta}, gamma={c.gamma})"
+        s = (f"GRC(n_clusters={c.n_clusters}, seed={c.seed}, n_steps={c.n_steps}, reg={c.reg}, alpha={c.alpha}, "
+             f"beta={c.beta}, gamma={c.gamma})")
         if not hasattr(self, 'labels_'): return s + ' (not fitted)'
         sz = np.bincount(self.labels_, minlength=c.n_clusters)
         solvers = ','.join(sorted(set(self.history_.solver)))
-        return s + f": {len(self.genes_)} genes, sizes {sz.min()}-{sz.max()}, {len(self.no_prior_)} without prior, OT by {solvers}"
+        return s + (f": {len(self.genes_)} genes, sizes {sz.min()}-{sz.max()}, {len(self.no_prior_)} without prior, "
+                    f"OT by {solvers}")
 
 # %% ../nbs/04_grc.ipynb #84271fc7
 def _inputs(embeddings, genes, adjacency, deltas, missing:str):
@@ -202,8 +215,10 @@ def _inputs(embeddings, genes, adjacency, deltas, missing:str):
     else:
         E = np.asarray(embeddings, dtype=np.float64)
         genes = pd.Index([f'g{i}' for i in range(len(E))] if genes is None else genes)
-    if E.ndim != 2 or len(E) != len(genes): raise DataError(f"embeddings have shape {E.shape}, expected ({len(genes)}, d)", "pass one row per gene")
-    if not genes.is_unique: raise DataError(f"gene names occur twice: {list(genes[genes.duplicated()][:5])}", "pass each gene once")
+    if E.ndim != 2 or len(E) != len(genes):
+        raise DataError(f"embeddings have shape {E.shape}, expected ({len(genes)}, d)", "pass one row per gene")
+    if not genes.is_unique: raise DataError(f"gene names occur twice: {list(genes[genes.duplicated()][:5])}",
+                                            "pass each gene once")
     E = np.where(np.isfinite(E).all(1, keepdims=True), E, np.nan)
     norm = np.linalg.norm(np.nan_to_num(E), axis=1, keepdims=True)
     E = np.where(norm > 0, E / np.where(norm > 0, norm, 1), np.nan)          # a zero vector is no prior either
@@ -215,19 +230,25 @@ def _inputs(embeddings, genes, adjacency, deltas, missing:str):
     A = None
     if adjacency is not None:
         A = sp.csr_matrix(adjacency, dtype=np.float64)
-        if A.shape != (len(genes), len(genes)): raise DataError(f"adjacency is {A.shape}, expected ({len(genes)}, {len(genes)})", "build it for the same genes, in the same order")
+        if A.shape != (len(genes), len(genes)):
+            raise DataError(f"adjacency is {A.shape}, expected ({len(genes)}, {len(genes)})",
+                            "build it for the same genes, in the same order")
         if (A != A.T).nnz or (A.data < 0).any() or (A.data > 1).any():
-            raise DataError("adjacency must be symmetric with weights in [0, 1]", "use scbig.priors.string_adjacency(genes)")
+            raise DataError("adjacency must be symmetric with weights in [0, 1]",
+                            "use scbig.priors.string_adjacency(genes)")
         A.setdiag(0); A.eliminate_zeros()
     D = None
     if deltas is not None:
         if isinstance(deltas, pd.DataFrame):
             lacking = genes.difference(deltas.columns)
-            if len(lacking): raise DataError(f"deltas lack {len(lacking)} genes: {list(lacking[:8])}", "pass deltas over the same genes (data.delta(...))")
+            if len(lacking): raise DataError(f"deltas lack {len(lacking)} genes: {list(lacking[:8])}",
+                                             "pass deltas over the same genes (data.delta(...))")
             deltas = deltas[genes]
         D = np.asarray(deltas, dtype=np.float64)
-        if D.ndim != 2 or D.shape[1] != len(genes): raise DataError(f"deltas have shape {D.shape}, expected (P, {len(genes)})", "one column per gene")
-        if not np.isfinite(D).all(): raise DataError("deltas hold NaN or infinite values", "compute them from log-normalised data (data.delta)")
+        if D.ndim != 2 or D.shape[1] != len(genes):
+            raise DataError(f"deltas have shape {D.shape}, expected (P, {len(genes)})", "one column per gene")
+        if not np.isfinite(D).all(): raise DataError("deltas hold NaN or infinite values",
+                                                     "compute them from log-normalised data (data.delta)")
     return genes, E, A, D
 
 # %% ../nbs/04_grc.ipynb #2ca41d3f
@@ -251,17 +272,19 @@ def grc_cost(E:np.ndarray, # (G, d) normalised embeddings, NaN rows: no prior
 @patch
 def fit(self:GRC,
         embeddings, # (G, d) array, or DataFrame genes x d (genes it lacks have no prior)
-        adjacency=None, # (G, G) PPI adjacency in the order of `genes` (e.g. `string_adjacency(genes)`); None: no PPI term
+        adjacency=None, # (G, G) PPI adjacency in the order of `genes` (`string_adjacency(genes)`); None: no PPI term
         deltas=None, # (P, G) training deltas (array or DataFrame perturbations x genes); None: no data term
         genes=None, # G gene names (default: the DataFrame's index, else g0, g1 ...)
         quiet:bool|None=None, # Progress bar over the T steps: None auto (terminal or Jupyter), True off, False on
        ) -> GRC:
-    "K balanced programs: k-means start, then T steps of cost, Sinkhorn plan and capacity-constrained rounding (method page, 'Rounding')."
+    "K balanced programs: k-means, then T steps of cost, Sinkhorn plan, capacity rounding (method page, 'Rounding')"
     c = self.config
     genes, E, A, D = _inputs(embeddings, genes, adjacency, deltas, c.missing)
     G, K, has = len(genes), c.n_clusters, ~np.isnan(E).any(1)
-    if has.sum() < K: raise ConfigError(f"n_clusters={K} but only {int(has.sum())} genes have a prior embedding", "lower n_clusters")
-    if not has.all(): warnings.warn(f"{int((~has).sum())} genes have no prior embedding and are placed by the PPI/data terms and capacity: {list(genes[~has][:100])}", PriorWarning)
+    if has.sum() < K: raise ConfigError(f"n_clusters={K} but only {int(has.sum())} genes have a prior embedding",
+                                        "lower n_clusters")
+    if not has.all(): warnings.warn(f"{int((~has).sum())} genes have no prior embedding and are placed by the PPI/data "
+                                    f"terms and capacity: {list(genes[~has][:100])}", PriorWarning)
     t0 = time.perf_counter()
     km = KMeans(K, n_init=c.n_init, random_state=c.seed).fit(E[has])
     t_km = time.perf_counter() - t0
@@ -275,7 +298,8 @@ def fit(self:GRC,
         C = grc_cost(E, mu, labels, A, Z, c.alpha, c.beta, c.gamma)
         P, info = transport_plan(a, b, C, c.reg, c.max_iter, c.stop_thr, c.ot_fallback)
         new = round_plan(P, C, self.capacities_)
-        hist.append(dict(step=t + 1, **info, moved=int((new != labels).sum()), mean_cost=float(C[np.arange(G), new].mean()),
+        hist.append(dict(step=t + 1, **info, moved=int((new != labels).sum()),
+                         mean_cost=float(C[np.arange(G), new].mean()),
                          seconds=time.perf_counter() - t0 - t_km - sum(h['seconds'] for h in hist)))
         bar.set_postfix(moved=hist[-1]['moved'], cost=f"{hist[-1]['mean_cost']:.4f}", refresh=False)
         labels = new
@@ -283,7 +307,8 @@ def fit(self:GRC,
     self.centroids_ = centroids(E, labels, K, previous=mu)
     self.order_ = np.argsort(labels, kind='stable')
     self.history_ = pd.DataFrame(hist)
-    self.inputs_ = dict(ppi=A is not None, data=Z is not None, n_edges=int(A.nnz // 2) if A is not None else 0, n_deltas=0 if D is None else len(D))
+    self.inputs_ = dict(ppi=A is not None, data=Z is not None, n_edges=int(A.nnz // 2) if A is not None else 0,
+                        n_deltas=0 if D is None else len(D))
     self.seconds_ = dict(kmeans=t_km, refinement=time.perf_counter() - t0 - t_km)
     return self
 
@@ -298,7 +323,7 @@ def random_programs(n_genes:int, # G
 def ppi_density(A:sp.spmatrix, # (G, G) symmetric adjacency
                 labels:np.ndarray, # (G,) program of each gene
                ) -> np.ndarray:
-    "(K,) edge density within each program: edges among its members / (n_k (n_k - 1) / 2); NaN for programs under 2 genes."
+    "(K,) edge density within each program: edges among its members / (n_k (n_k - 1) / 2); NaN under 2 genes"
     H = _onehot(labels, int(labels.max()) + 1)
     within = np.asarray((H.T @ A @ H).diagonal()).ravel()          # each edge counted twice
     n = np.asarray(H.sum(0)).ravel()
@@ -310,13 +335,15 @@ def density_vs_permutations(A:sp.spmatrix, # (G, G) symmetric adjacency
                             n_perm:int=1000, # Label permutations
                             rng:np.random.Generator|None=None, # Random generator (default: seed 0)
                            ) -> dict:
-    "Mean within-program PPI density vs label permutations: observed, permuted mean and sd, ratio, z-score, permutation p."
+    "Mean within-program PPI density vs label permutations: observed, permuted mean and sd, ratio, z-score, p"
     rng = np.random.default_rng(0) if rng is None else rng
     obs = float(np.nanmean(ppi_density(A, labels)))
     null = np.array([np.nanmean(ppi_density(A, rng.permutation(labels))) for _ in range(n_perm)])
     sd = null.std(ddof=1) if n_perm > 1 else np.nan
-    return dict(density=obs, perm_mean=float(null.mean()), perm_sd=float(sd), ratio=float(obs / null.mean()) if null.mean() > 0 else np.nan,
-                z=float((obs - null.mean()) / sd) if sd > 0 else np.nan, p=float((1 + (null >= obs).sum()) / (1 + n_perm)), n_perm=n_perm)
+    return dict(density=obs, perm_mean=float(null.mean()), perm_sd=float(sd),
+                ratio=float(obs / null.mean()) if null.mean() > 0 else np.nan,
+                z=float((obs - null.mean()) / sd) if sd > 0 else np.nan,
+                p=float((1 + (null >= obs).sum()) / (1 + n_perm)), n_perm=n_perm)
 
 # %% ../nbs/04_grc.ipynb #ad3945d5
 def _bh(p:np.ndarray) -> np.ndarray:
@@ -329,7 +356,7 @@ def _bh(p:np.ndarray) -> np.ndarray:
 
 def program_enrichment(labels:np.ndarray, # (G,) program of each gene
                        genes, # G gene names (official symbols, as in `gene_terms.genes`)
-                       gene_terms:GeneTerms, # Genes x terms, e.g. `go_gene_terms(load_go(['BP']))` or `gene_set_matrix(...)`
+                       gene_terms:GeneTerms, # Genes x terms: `go_gene_terms(load_go(['BP']))` or `gene_set_matrix(...)`
                        term_names:dict|None=None, # {term id: name}, e.g. from `load_go().terms`
                        min_genes:int=3, # Test terms with at least this many genes of the set ...
                        max_frac:float=0.2, # ... and at most this share of them
@@ -357,7 +384,8 @@ def program_enrichment(labels:np.ndarray, # (G,) program of each gene
         for j in np.argsort(p[k], kind='stable')[:top]:
             if ov[k, j] < 2: continue
             t = gene_terms.terms[cols[j]]
-            out.append((k, t, names.get(t, ''), int(ov[k, j]), int(n_k[k]), int(n_t[j]), float(p[k, j]), float(q[k, j])))
+            out.append((k, t, names.get(t, ''), int(ov[k, j]), int(n_k[k]), int(n_t[j]), float(p[k, j]),
+                        float(q[k, j])))
     return pd.DataFrame(out, columns=['program', 'term', 'name', 'overlap', 'program_genes', 'term_genes', 'p', 'q'])
 
 # %% ../nbs/04_grc.ipynb #3d71b7dd
@@ -392,7 +420,8 @@ def evaluate(self:GRC,
     A = sp.csr_matrix(adjacency)
     s = program_summary(self.labels_, A, self.genes_, gene_terms, n_perm, rng=np.random.default_rng(seed))
     top = program_enrichment(self.labels_, self.genes_, gene_terms, term_names) if gene_terms is not None else None
-    self.stats_ = dict(summary={k: (v.item() if hasattr(v, 'item') else v) for k, v in s.items()}, n_perm=n_perm, seed=seed,
+    self.stats_ = dict(summary={k: (v.item() if hasattr(v, 'item') else v) for k, v in s.items()}, n_perm=n_perm,
+                       seed=seed,
                        top_terms=None if top is None else top.to_dict('records'))
     return s
 
@@ -412,14 +441,16 @@ def programs(self:GRC) -> dict:
 def save(self:GRC,
          path:str|Path, # The .json file to write (the .npz goes beside it)
         ) -> Path:
-    "Write the fitted programs as JSON (genes, labels, order, settings, statistics ...) plus NPZ (centroids, labels, order)."
+    "Write the programs as JSON (genes, labels, order, settings, statistics ...) plus NPZ (centroids, labels, order)"
     if not hasattr(self, 'labels_'): raise NotFittedError("GRC not fitted", "call `fit` first")
     p = Path(path).with_suffix('.json')
-    d = {'format': 'scbig.grc/1', 'scbig_version': scbig.__version__, 'config': asdict(self.config), 'genes': list(self.genes_),
+    d = {'format': 'scbig.grc/1', 'scbig_version': scbig.__version__, 'config': asdict(self.config),
+         'genes': list(self.genes_),
          'labels': self.labels_, 'order': self.order_, 'capacities': self.capacities_, 'no_prior': self.no_prior_,
          'inputs': self.inputs_, 'history': self.history_.to_dict('records'), 'stats': getattr(self, 'stats_', None)}
     p.write_text(json.dumps(d, default=_jsonable, indent=1))
-    np.savez(p.with_suffix('.npz'), centroids=self.centroids_, labels=self.labels_, order=self.order_, init_labels=self.init_labels_)
+    np.savez(p.with_suffix('.npz'), centroids=self.centroids_, labels=self.labels_, order=self.order_,
+             init_labels=self.init_labels_)
     return p
 
 # %% ../nbs/04_grc.ipynb #954a78b7
@@ -430,7 +461,8 @@ def load(cls:GRC,
     "A fitted GRC read back from `save`'s files."
     p = Path(path).with_suffix('.json')
     if not p.is_file() or not p.with_suffix('.npz').is_file():
-        raise DataNotFoundError(f"GRC result not found: expected {p} and {p.with_suffix('.npz')}", "write it with grc.save(path)")
+        raise DataNotFoundError(f"GRC result not found: expected {p} and {p.with_suffix('.npz')}",
+                                "write it with grc.save(path)")
     d = json.loads(p.read_text())
     if d.get('format') != 'scbig.grc/1': raise DataError(f"{p} is not a scbig GRC result", "write it with GRC.save")
     self = cls(**d['config'])
@@ -439,7 +471,8 @@ def load(cls:GRC,
     self.centroids_, self.init_labels_, self.capacities_ = z['centroids'], z['init_labels'], np.array(d['capacities'])
     self.no_prior_, self.inputs_, self.history_ = d['no_prior'], d['inputs'], pd.DataFrame(d['history'])
     if d['stats'] is not None: self.stats_ = d['stats']
-    if not np.array_equal(self.labels_, d['labels']): raise DataError(f"{p} and its .npz disagree on the labels", "save again")
+    if not np.array_equal(self.labels_, d['labels']): raise DataError(f"{p} and its .npz disagree on the labels",
+                                                                      "save again")
     return self
 
 @patch
@@ -450,5 +483,7 @@ def check_genes(self:GRC,
     genes = pd.Index(genes)
     if genes.equals(self.genes_): return
     lack, extra = self.genes_.difference(genes), genes.difference(self.genes_)
-    what = f"{len(lack)} genes missing ({list(lack[:5])}), {len(extra)} unknown ({list(extra[:5])})" if len(lack) or len(extra) else "the same genes in another order"
-    raise DataError(f"the data's genes differ from the GRC genes: {what}", "select and order them as GRC's: adata[:, grc.genes_]")
+    what = (f"{len(lack)} genes missing ({list(lack[:5])}), {len(extra)} unknown ({list(extra[:5])})"
+            if len(lack) or len(extra) else "the same genes in another order")
+    raise DataError(f"the data's genes differ from the GRC genes: {what}",
+                    "select and order them as GRC's: adata[:, grc.genes_]")

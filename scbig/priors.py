@@ -1,4 +1,5 @@
-"""What is known about genes (GO, STRING, DoRothEA, PROGENy, gene sets, embedding tables), read from real files and turned into gene embeddings
+"""Gene embeddings from the priors (a GO block, a STRING block, a user's table), the converters that build the
+prior tables from the official GO and STRING files, and a check of the embeddings on held-out biology
 
 Docs: https://scbig-dev.github.io/scbig/priors.html.md"""
 
@@ -18,239 +19,17 @@ from .core import *
 from .datasets import DataFile, resolve_file
 
 # %% auto #0
-__all__ = ['PRIORS', 'GO_ONTOLOGIES', 'GO_PROPAGATE', 'STRING_CHANNELS', 'PriorSource', 'prior_files', 'read_prior',
-           'load_gene_info', 'load_gene_aliases', 'resolve_symbols', 'alias_map', 'dataset_aliases', 'GOPrior',
-           'load_go', 'go_ancestors', 'GeneTerms', 'go_gene_terms', 'tfidf_svd', 'go_embedding',
-           'string_combined_score', 'load_string', 'string_graph', 'string_embedding', 'string_adjacency',
-           'load_dorothea', 'load_progeny', 'gene_sets', 'read_gmt', 'write_gmt', 'gene_set_matrix',
-           'read_embedding_table', 'as_embedding_table', 'read_obo', 'read_gaf', 'convert_go', 'read_string_links',
-           'convert_string', 'PriorWarning', 'GeneEmbeddings', 'gene_embeddings', 'auroc', 'validate_embeddings']
+__all__ = ['tfidf_svd', 'go_embedding', 'string_embedding', 'read_embedding_table', 'as_embedding_table', 'read_obo', 'read_gaf',
+           'convert_go', 'read_string_links', 'convert_string', 'PriorWarning', 'GeneEmbeddings', 'gene_embeddings',
+           'auroc', 'validate_embeddings']
 
-# %% ../nbs/03_priors.ipynb #daf6adfd
-@dataclass(frozen=True)
-class PriorSource:
-    "A prior as it ships: a folder under the data folder, its files by role, their columns, checksums, license, citation."
-    name: str # Registry name: 'go', 'genes', 'string', 'dorothea', 'progeny'
-    folder: str # Folder under $SCBIG_DATA_DIR, e.g. 'priors/go_human_orgHsEgDb_3.16.0'
-    files: dict # Role -> file name, e.g. {'annotations': 'gene2go_direct.tsv.gz'}
-    columns: dict # Role -> columns the canonical table must have
-    sha256: dict # Role -> expected sha256 of the file
-    license: str # License of the data
-    citation: str # What to cite when using it
-    origin: str = '' # What the tables were made from
-
-# %% ../nbs/03_priors.ipynb #ea38b666
-_GO_DIR, _STRING_DIR = 'priors/go_human_orgHsEgDb_3.16.0', 'priors/string_v12_human_dmfind'
-_ORGDB = ("Carlson M. org.Hs.eg.db: Genome wide annotation for Human. R package 3.16.0 (Bioconductor); "
-          "Gene Ontology Consortium. The Gene Ontology knowledgebase in 2023. Genetics 224, iyad031 (2023)")
-PRIORS = {s.name: s for s in [
-    PriorSource('go', _GO_DIR,
-        {'annotations': 'gene2go_direct.tsv.gz', 'parents': 'go_parents.tsv.gz', 'terms': 'go_terms.tsv.gz'},
-        {'annotations': ['entrez_id', 'symbol', 'go_id', 'ontology', 'evidence'],
-         'parents': ['child_go_id', 'parent_go_id', 'relationship', 'ontology'], 'terms': ['go_id', 'term', 'ontology', 'definition']},
-        {'annotations': '23fb22944519ca73ac5e0d5b5ac87ad3563dc4619059390fd2e0a3dcb403f319',
-         'parents': '544bf6577bdcbbab3a30a9fecbb5a8227ee1bd7f5f32994ab9e1248ffe4b8d5d',
-         'terms': '912d54deac78883ef50fa9e7b8192c1e8060dd64072a71ddd58b4c8cdcfa69c5'},
-        'CC-BY-4.0', _ORGDB, 'Bioconductor org.Hs.eg.db 3.16.0 and GO.db 3.16.0 (GO release 2022-07-01)'),
-    PriorSource('genes', _GO_DIR, {'info': 'gene_info.tsv.gz', 'aliases': 'gene_alias.tsv.gz'},
-        {'info': ['entrez_id', 'symbol', 'gene_name', 'gene_type', 'chromosome', 'ensembl_ids'], 'aliases': ['entrez_id', 'symbol', 'alias']},
-        {'info': '244fb8f2c491af90400fa0dbb0013b55ab6d67c4b874ce49050d42d999bbccdc',
-         'aliases': '6a1787f9efc444b2c7facd7d5d532011ec7e0655ddee7569b558479cfbda4290'},
-        'NCBI Gene (public); org.Hs.eg.db is Artistic-2.0', _ORGDB, 'Bioconductor org.Hs.eg.db 3.16.0 (Entrez Gene 2022-09-12)'),
-    PriorSource('string', _STRING_DIR, {'edges': 'string_v12_entrez_notextmining_700_top3_400.tsv.gz'},
-        {'edges': ['entrez_1', 'entrez_2', 'symbol_1', 'symbol_2', 'combined_score']},
-        {'edges': '6b3bedcb3f83369fd0dba2aa812a9b99eb70f6beb21b4513a2d545ad4cd0caf0'}, 'CC-BY-4.0',
-        "Szklarczyk D et al. The STRING database in 2023. Nucleic Acids Res 51, D638-D646 (2023)",
-        'STRING v12 human without text mining, score >= 700 plus top-3 edges 400-699 per gene (GitHub emosca-cnr/dmfind @ 66bf464, data/PPI.rda)'),
-    PriorSource('dorothea', 'priors/dorothea_hs_1.7.4', {'regulons': 'dorothea_hs.tsv.gz'},
-        {'regulons': ['tf', 'confidence', 'target', 'mor']},
-        {'regulons': '8aa05071816fc94a471d125622f28f069d923109e5cec2aadf4e3c7d93485d55'}, 'GPL-3 (R package)',
-        "Garcia-Alonso L et al. Benchmark and integration of resources for the estimation of human transcription factor activities. "
-        "Genome Res 29, 1363-1375 (2019)", 'GitHub saezlab/dorothea @ 1461fb7, data/dorothea_hs.rda'),
-    PriorSource('progeny', 'priors/progeny_human_1.20.0',
-        {'full': 'progeny_model_human_full.tsv.gz', 'top500': 'progeny_model_human_top500.tsv.gz'},
-        {'full': ['gene', 'pathway', 'weight', 'p.value'], 'top500': ['gene', 'pathway', 'weight', 'p.value']},
-        {'full': '1c310553f4cd83a2803ceb5105dfed962e55b249d1bca764ce3a8ba82dd98fd5',
-         'top500': '6b4aaf6ef368506146b07541c5c3cbd31d6798574228bc67b8c3b5a465900c8c'}, 'Apache-2.0',
-        "Schubert M et al. Perturbation-response genes reveal signaling footprints in cancer gene expression. Nat Commun 9, 20 (2018)",
-        'Bioconductor progeny 1.20.0')]}
-
-# %% ../nbs/03_priors.ipynb #9c2039c6
-def prior_files(name:str, # A key of `PRIORS`: 'go', 'genes', 'string', 'dorothea' or 'progeny'
-                cache:str|Path|None=None, # Cache folder to look in after $SCBIG_DATA_DIR (None: `scbig.datasets.cache_dir()`)
-               ) -> dict:
-    "Local path of each file of prior `name`, by role: from $SCBIG_DATA_DIR or the cache, sha256-checked, like dataset files."
-    if name not in PRIORS: raise ConfigError(f"unknown prior {name!r}", f"use one of {sorted(PRIORS)}")
-    src, paths, missing = PRIORS[name], {}, []
-    for role, fname in src.files.items():
-        f = DataFile(f'{src.folder}/{fname}', url='', sha256=src.sha256.get(role), note=src.origin)
-        try: paths[role] = resolve_file(f, f'prior {name}', cache=cache, download=False, progress=False)
-        except DataNotFoundError as e: missing.append(e.problem.split(', and')[0])
-    if missing:
-        raise DataNotFoundError(f"prior {name!r}: {'; '.join(missing)}",
-                                "point $SCBIG_DATA_DIR at the folder that holds priors/ (../shared/data), put the files in the cache folder named above, "
-                                "or build the tables from the originals with convert_go / convert_string")
-    return paths
-
-# %% ../nbs/03_priors.ipynb #0a07322d
-@functools.lru_cache(maxsize=32)
-def _read_tsv(path:str, stamp:int) -> pd.DataFrame:
-    "A tab-separated (gzip) table, cached by path and modification time."
-    return pd.read_csv(path, sep='\t', low_memory=False)
-
-def read_prior(name:str, # A key of `PRIORS`
-               role:str, # Which of its tables, e.g. 'annotations', 'edges', 'info'
-               path:str|Path|None=None, # Read this file (same format) instead of the shipped one
-              ) -> pd.DataFrame:
-    "The canonical table `role` of prior `name`, read once per process and checked for its columns."
-    if name not in PRIORS: raise ConfigError(f"unknown prior {name!r}", f"use one of {sorted(PRIORS)}")
-    src = PRIORS[name]
-    if role not in src.files: raise ConfigError(f"prior {name!r} has no table {role!r}", f"use one of {sorted(src.files)}")
-    p = Path(path) if path is not None else prior_files(name)[role]
-    if not p.is_file(): raise DataNotFoundError(f"file not found: expected the {name} {role} table at {p}", "check the path")
-    df = _read_tsv(str(p.resolve()), p.stat().st_mtime_ns)
-    lacking = [c for c in src.columns[role] if c not in df.columns]
-    if lacking:
-        raise DataError(f"{p} is not a canonical {name} {role} table: it lacks {lacking} (it has {list(df.columns)[:8]})",
-                        "pass a table in the canonical format (convert_go / convert_string write it)")
-    return df.copy()
-
-# %% ../nbs/03_priors.ipynb #9a3d605e
-def load_gene_info(path:str|Path|None=None, # A canonical gene_info table (default: the shipped one)
-                  ) -> pd.DataFrame:
-    "Human genes: entrez_id, official symbol, name, type, chromosome, Ensembl ids (';'-separated)."
-    return read_prior('genes', 'info', path)
-
-def load_gene_aliases(path:str|Path|None=None, # A canonical gene_alias table (default: the shipped one)
-                     ) -> pd.DataFrame:
-    "Alias -> official symbol pairs (entrez_id, symbol, alias); an alias may name several genes."
-    return read_prior('genes', 'aliases', path)
-
-# %% ../nbs/03_priors.ipynb #c0d59a92
-_ENSG = re.compile(r'^ENSG\d{11}(\.\d+)?$')
-
-@functools.lru_cache(maxsize=1)
-def _symbol_tables() -> tuple[set, dict, dict]:
-    "Official symbols, Ensembl id -> symbols and alias -> symbols of the shipped NCBI tables."
-    info, al = load_gene_info(), load_gene_aliases()
-    ens = info.dropna(subset=['ensembl_ids']).assign(ens=lambda d: d.ensembl_ids.str.split(';')).explode('ens')
-    by_ens = ens.groupby('ens')['symbol'].agg(lambda s: sorted(set(s))).to_dict()
-    al = al.dropna(subset=['alias'])
-    by_alias = al[al.alias != al.symbol].groupby('alias')['symbol'].agg(lambda s: sorted(set(s))).to_dict()
-    return set(info.symbol), by_ens, by_alias
-
-def _entrez_of(info:pd.DataFrame) -> dict:
-    "{symbol: Entrez id}; a symbol shared by a gene and a phenotype locus maps to the gene."
-    i = info.assign(_locus=info.gene_type.eq('unknown')).sort_values(['_locus', 'entrez_id'], kind='stable')
-    return i.drop_duplicates('symbol').set_index('symbol').entrez_id.to_dict()
-
-def _resolve_one(g:str, official:set, by_ens:dict, by_alias:dict) -> tuple:
-    "(symbol or None, how, candidates) for one name."
-    if g in official: return g, 'symbol', ''
-    cands = by_ens.get(g.split('.')[0], []) if _ENSG.match(g) else by_alias.get(g, [])
-    how = 'ensembl' if _ENSG.match(g) else 'alias'
-    if len(cands) == 1: return cands[0], how, ''
-    return None, ('ambiguous' if cands else 'unknown'), ','.join(cands)
-
-# %% ../nbs/03_priors.ipynb #cb7d5632
-def resolve_symbols(genes, # Gene names as measured: official symbols, old symbols or Ensembl ids
-                    extra_aliases:dict|None=None, # Renames applied first, e.g. {'KIAA1804': 'MAP3K21'} (see `dataset_aliases`)
-                   ) -> pd.DataFrame:
-    "Per gene: the official `symbol` it maps to (None if none), `how` (symbol/extra/ensembl/alias/ambiguous/unknown), `candidates`."
-    genes = [str(g) for g in genes]
-    if len(set(genes)) != len(genes):
-        dup = pd.Index(genes)[pd.Index(genes).duplicated()].unique().tolist()
-        raise DataError(f"{len(dup)} gene names occur more than once: {dup[:8]}", "pass each gene once (make var_names unique)")
-    official, by_ens, by_alias = _symbol_tables()
-    extra, rows = extra_aliases or {}, []
-    for g in genes:
-        s, how, cands = _resolve_one(extra.get(g, g), official, by_ens, by_alias)
-        rows.append((g, s, 'extra' if g in extra and s is not None else how, cands))
-    return pd.DataFrame(rows, columns=['gene', 'symbol', 'how', 'candidates']).set_index('gene')
-
-def alias_map(table:pd.DataFrame, # A `resolve_symbols` result
-             ) -> dict:
-    "The renames in `table`, {name: official symbol}: the `gene_aliases=` of `PerturbData`."
-    t = table[table.symbol.notna() & (table.symbol != table.index)]
-    return dict(zip(t.index, t.symbol))
-
-# %% ../nbs/03_priors.ipynb #d9c1aeb2
-def dataset_aliases(adata, # An AnnData whose obs records each perturbation as measured and as renamed
-                    raw_key:str='perturbation_raw', # Column with the names as in the original screen
-                    key:str='perturbation', # Column with the current names
-                    sep:str='+', # Separator between the genes of a pair
-                   ) -> dict:
-    "Gene renames a dataset records about itself, {old: new} (PerturBench files: 'perturbation_raw' -> 'perturbation')."
-    if raw_key not in adata.obs or key not in adata.obs:
-        raise DataError(f"adata.obs lacks {[k for k in (raw_key, key) if k not in adata.obs]}", "pass raw_key= and key= the columns that hold old and new names")
-    pairs = adata.obs[[raw_key, key]].astype(str).drop_duplicates()
-    out = {}
-    for raw, new in zip(pairs[raw_key], pairs[key]):
-        a, b = raw.split(sep), new.split(sep)
-        if len(a) == len(b): out.update({x: y for x, y in zip(a, b) if x != y})
-    return out
-
-# %% ../nbs/03_priors.ipynb #14eb6d57
-class GOPrior(NamedTuple):
-    "Gene Ontology as three tables: direct annotations, the DAG's parent edges, and the terms."
-    annotations: pd.DataFrame # entrez_id, symbol, go_id, ontology (BP/MF/CC), evidence
-    parents: pd.DataFrame # child_go_id, parent_go_id, relationship (isa, part of, regulates ...), ontology
-    terms: pd.DataFrame # go_id, term, ontology, definition
-
-GO_ONTOLOGIES = ('BP', 'MF', 'CC')
-GO_PROPAGATE = ('isa', 'part of')
-
-def load_go(ontologies=GO_ONTOLOGIES, # Which GO branches: 'BP' (process), 'MF' (function), 'CC' (compartment)
-            exclude_evidence=('ND',), # Evidence codes to drop ('ND': no biological data)
-            folder:str|Path|None=None, # A folder with the three canonical files (default: the shipped GO)
-           ) -> GOPrior:
-    "The GO annotations, DAG and terms of `ontologies`."
-    bad = [o for o in ontologies if o not in GO_ONTOLOGIES]
-    if bad: raise ConfigError(f"unknown GO ontologies {bad}", f"use some of {GO_ONTOLOGIES}")
-    f = PRIORS['go'].files
-    tabs = {role: read_prior('go', role, None if folder is None else Path(folder)/f[role]) for role in f}
-    ann = tabs['annotations']
-    ann = ann[ann.ontology.isin(ontologies) & ~ann.evidence.isin(exclude_evidence)].reset_index(drop=True)
-    keep = lambda d: d[d.ontology.isin(ontologies)].reset_index(drop=True)
-    return GOPrior(ann, keep(tabs['parents']), keep(tabs['terms']))
-
-# %% ../nbs/03_priors.ipynb #1489e498
-def go_ancestors(parents:pd.DataFrame, # GO DAG edges: child_go_id, parent_go_id, relationship
-                 relationships=GO_PROPAGATE, # Edges to follow upwards
-                 terms=None, # Terms to include besides those in `parents`
-                ) -> tuple[pd.Index, sp.csr_matrix]:
-    "Terms and their closure R (terms x terms, binary): R[i, j] = 1 when term j is term i or one of its ancestors."
-    e = parents[parents.relationship.isin(relationships)]
-    idx = pd.Index(sorted(set(e.child_go_id) | set(e.parent_go_id) | set([] if terms is None else terms)))
-    n = len(idx)
-    P = sp.csr_matrix((np.ones(len(e)), (idx.get_indexer(e.child_go_id), idx.get_indexer(e.parent_go_id))), shape=(n, n))
-    R = frontier = sp.identity(n, format='csr')
-    while frontier.nnz:                                   # one DAG level per step, until nothing new is reached
-        frontier = (frontier @ P).astype(bool).astype(float)
-        frontier = (frontier - frontier.multiply(R)).tocsr(); frontier.eliminate_zeros()
-        R = (R + frontier).tocsr()
-    return idx, R
-
-# %% ../nbs/03_priors.ipynb #1477f861
-class GeneTerms(NamedTuple):
-    "A binary genes x terms (or gene sets) matrix with its row and column names."
-    X: sp.csr_matrix # (genes, terms), 1 where the gene is annotated to the term
-    genes: pd.Index # Row names (official symbols)
-    terms: pd.Index # Column names (GO ids, gene-set names)
-
-def go_gene_terms(go:GOPrior|None=None, # GO tables (default: `load_go()`)
-                  propagate:bool=True, # Annotate each gene to the ancestors of its terms too
-                  relationships=GO_PROPAGATE, # DAG edges to propagate along
-                 ) -> GeneTerms:
-    "Genes x GO terms: direct annotations, propagated up the DAG by the true-path rule; terms with no gene are dropped."
-    go = load_go() if go is None else go
-    a = go.annotations.dropna(subset=['symbol'])
-    terms, R = go_ancestors(go.parents, relationships, terms=a.go_id.unique())
-    genes = pd.Index(sorted(a.symbol.unique()))
-    X = sp.csr_matrix((np.ones(len(a)), (genes.get_indexer(a.symbol), terms.get_indexer(a.go_id))), shape=(len(genes), len(terms)))
-    X = (X @ R if propagate else X).astype(bool).astype(np.float32).tocsr()
-    used = np.flatnonzero(np.asarray(X.sum(0)).ravel())
-    return GeneTerms(X[:, used].tocsr(), genes, terms[used])
+# %% ../nbs/03_priors.ipynb #c3a1r0e1
+# The tables moved to scbig.prior_tables; imported here so that `from scbig.priors import ...` still works
+from .prior_tables import (
+    PriorSource, PRIORS, prior_files, read_prior, load_gene_info, load_gene_aliases, resolve_symbols, alias_map,
+    dataset_aliases, GOPrior, GO_ONTOLOGIES, GO_PROPAGATE, load_go, go_ancestors, GeneTerms, go_gene_terms,
+    STRING_CHANNELS, string_combined_score, load_string, string_graph, string_adjacency, load_dorothea, load_progeny,
+    gene_sets, read_gmt, write_gmt, gene_set_matrix, _ENSG, _entrez_of, _open_text)
 
 # %% ../nbs/03_priors.ipynb #9fff89f1
 def _l2(E:np.ndarray) -> np.ndarray:
@@ -264,7 +43,8 @@ def tfidf_svd(X:sp.spmatrix, # (N, F) binary rows x features, e.g. genes x GO te
              ) -> np.ndarray:
     "TF-IDF weights (idf = log(N / n_f)), rows L2-normalised, truncated SVD: the (N, dim) scores U·S."
     N, F = X.shape
-    if not 0 < dim < min(N, F): raise ConfigError(f"dim={dim} must be between 1 and {min(N, F) - 1} for a {N} x {F} matrix", "lower dim")
+    if not 0 < dim < min(N, F):
+        raise ConfigError(f"dim={dim} must be between 1 and {min(N, F) - 1} for a {N} x {F} matrix", "lower dim")
     n_f = np.asarray((X > 0).sum(0)).ravel()
     W = sp.csr_matrix(X.multiply(np.log(N / np.maximum(n_f, 1))[None, :]), dtype=np.float64)
     norms = np.sqrt(np.asarray(W.multiply(W).sum(1)).ravel())
@@ -273,13 +53,14 @@ def tfidf_svd(X:sp.spmatrix, # (N, F) binary rows x features, e.g. genes x GO te
     return U * S
 
 # %% ../nbs/03_priors.ipynb #db873281
-def go_embedding(dim:int=64, # Width d of the GO block
-                 ontologies=GO_ONTOLOGIES, # GO branches to use
-                 min_genes:int=2, # Leave out terms with fewer genes (they make no pair similar)
-                 max_frac:float=1.0, # Leave out terms on more than this share of the genes (1: keep all; TF-IDF already down-weights them)
-                 go:GOPrior|None=None, # GO tables (default: the shipped GO, and the result is cached)
-                 seed:int=0, # Seed of the randomized SVD
-                ) -> pd.DataFrame:
+def go_embedding(
+    dim:int=64, # Width d of the GO block
+    ontologies=GO_ONTOLOGIES, # GO branches to use
+    min_genes:int=2, # Leave out terms with fewer genes (they make no pair similar)
+    max_frac:float=1.0, # Leave out terms on more than this share of genes (1: keep all; TF-IDF down-weights them)
+    go:GOPrior|None=None, # GO tables (default: the shipped GO, and the result is cached)
+    seed:int=0, # Seed of the randomized SVD
+) -> pd.DataFrame:
     "Genes x d GO embedding: propagated annotations, TF-IDF, truncated SVD, rows L2-normalised."
     if go is None: return _go_embedding_shipped(dim, tuple(ontologies), min_genes, max_frac, seed).copy()
     gt = go_gene_terms(go)
@@ -293,56 +74,6 @@ def go_embedding(dim:int=64, # Width d of the GO block
 def _go_embedding_shipped(dim, ontologies, min_genes, max_frac, seed) -> pd.DataFrame:
     return go_embedding(dim, ontologies, min_genes, max_frac, go=load_go(ontologies), seed=seed)
 
-# %% ../nbs/03_priors.ipynb #b7e04f28
-STRING_CHANNELS = ('neighborhood', 'neighborhood_transferred', 'fusion', 'cooccurence', 'coexpression', 'coexpression_transferred',
-                   'experiments', 'experiments_transferred', 'database', 'database_transferred', 'textmining', 'textmining_transferred')
-
-def string_combined_score(edges:pd.DataFrame, # STRING edges with channel columns (scores 0-1000)
-                          channels=None, # Channels to combine (default: every channel column in `edges`)
-                          prior:float=0.041, # STRING's prior probability of an association
-                         ) -> np.ndarray:
-    "STRING's combined score (0-1000) of each edge from its channel scores."
-    channels = [c for c in STRING_CHANNELS if c in edges.columns] if channels is None else list(channels)
-    lacking = [c for c in channels if c not in edges.columns]
-    if lacking or not channels:
-        raise DataError(f"the edges lack channel columns {lacking or list(STRING_CHANNELS)}", f"use channels among {[c for c in STRING_CHANNELS if c in edges.columns]}")
-    hom = edges['homology'].to_numpy() / 1000 if 'homology' in edges.columns else 0.0
-    one_minus = np.ones(len(edges))
-    for c in channels:
-        s = np.maximum(edges[c].to_numpy() / 1000, prior)
-        s = (s - prior) / (1 - prior)
-        if c in ('cooccurence', 'textmining'): s = s * (1 - hom)
-        one_minus *= 1 - s
-    return np.floor(((1 - one_minus) * (1 - prior) + prior) * 1000).astype(int)
-
-# %% ../nbs/03_priors.ipynb #d617c518
-def load_string(min_score:int=700, # Keep edges scoring at least this (the table is complete from 700 up)
-                channels=None, # Recompute the combined score from these channels first (default: use the published score)
-                path:str|Path|None=None, # A canonical STRING edge table (default: the shipped one)
-               ) -> pd.DataFrame:
-    "STRING edges (symbols, Entrez ids, channel scores, combined_score), each pair once; edges without a symbol are left out."
-    e = read_prior('string', 'edges', path)
-    no_symbol = e.symbol_1.isna() | e.symbol_2.isna()
-    e = e[~no_symbol]
-    if channels is not None: e = e.assign(combined_score=string_combined_score(e, channels))
-    e = e[e.combined_score >= min_score].reset_index(drop=True)
-    e.attrs.update(min_score=min_score, channels=list(channels) if channels is not None else 'published', left_out_no_symbol=int(no_symbol.sum()))
-    return e
-
-# %% ../nbs/03_priors.ipynb #e5096548
-def string_graph(edges:pd.DataFrame, # STRING edges from `load_string`
-                 weighted:bool=True, # Weight = combined_score / 1000 (False: 1 for every edge)
-                 genes=None, # Rows/columns in this order (default: every gene with an edge, sorted); others are left out
-                ) -> tuple[pd.Index, sp.csr_matrix]:
-    "Genes and the symmetric (G, G) adjacency of STRING edges among them."
-    idx = pd.Index(sorted(set(edges.symbol_1) | set(edges.symbol_2)) if genes is None else list(genes))
-    i, j = idx.get_indexer(edges.symbol_1), idx.get_indexer(edges.symbol_2)
-    ok = (i >= 0) & (j >= 0) & (i != j)
-    w = edges.combined_score.to_numpy()[ok] / 1000 if weighted else np.ones(ok.sum())
-    A = sp.coo_matrix((np.r_[w, w], (np.r_[i[ok], j[ok]], np.r_[j[ok], i[ok]])), shape=(len(idx), len(idx))).tocsr()
-    A.sum_duplicates()
-    return idx, A
-
 # %% ../nbs/03_priors.ipynb #bed26806
 def string_embedding(dim:int=64, # Width d of the STRING block
                      min_score:int=400, # Edges used (400: every edge of the shipped table, weighted by score)
@@ -353,7 +84,8 @@ def string_embedding(dim:int=64, # Width d of the STRING block
     "Genes x d embedding of the STRING graph: truncated SVD of D^-1/2 (A + I) D^-1/2, rows L2-normalised."
     if edges is None: return _string_embedding_shipped(dim, min_score, weighted, seed).copy()
     genes, A = string_graph(edges[edges.combined_score >= min_score], weighted)
-    if not 0 < dim < len(genes): raise ConfigError(f"dim={dim} must be between 1 and {len(genes) - 1} for {len(genes)} genes", "lower dim")
+    if not 0 < dim < len(genes):
+        raise ConfigError(f"dim={dim} must be between 1 and {len(genes) - 1} for {len(genes)} genes", "lower dim")
     A = A + sp.identity(len(genes), format='csr')
     d = 1 / np.sqrt(np.asarray(A.sum(1)).ravel())
     U, S, _ = randomized_svd(sp.diags(d) @ A @ sp.diags(d), dim, n_iter=5, random_state=seed)
@@ -362,92 +94,6 @@ def string_embedding(dim:int=64, # Width d of the STRING block
 @functools.lru_cache(maxsize=8)
 def _string_embedding_shipped(dim, min_score, weighted, seed) -> pd.DataFrame:
     return string_embedding(dim, min_score, load_string(min_score), weighted, seed)
-
-# %% ../nbs/03_priors.ipynb #6d1fa780
-def string_adjacency(genes, # G gene names, in the order of the rows and columns
-                     min_score:int=700, # Keep edges scoring at least this
-                     weighted:bool=False, # Combined score / 1000 as weights (False: binary, as GRC uses)
-                     edges:pd.DataFrame|None=None, # STRING edges (default: `load_string(min_score)`)
-                     extra_aliases:dict|None=None, # Renames passed to `resolve_symbols`
-                    ) -> sp.csr_matrix:
-    "The (G, G) STRING adjacency among `genes`; a gene whose name resolves to no symbol has no edges."
-    sym = resolve_symbols(genes, extra_aliases).symbol
-    uniq = pd.Index(sorted(set(sym.dropna())))
-    edges = load_string(min_score) if edges is None else edges[edges.combined_score >= min_score]
-    _, A = string_graph(edges, weighted, genes=uniq)
-    rows = np.flatnonzero(sym.notna().values)
-    S = sp.csr_matrix((np.ones(len(rows)), (rows, uniq.get_indexer(sym.iloc[rows]))), shape=(len(sym), len(uniq)))
-    A = (S @ A @ S.T).tocsr()                          # two names of one gene share its edges
-    A.setdiag(0); A.eliminate_zeros()
-    return A
-
-# %% ../nbs/03_priors.ipynb #7620faba
-def load_dorothea(confidence:str='ABC', # Confidence levels to keep, 'A' (best) to 'E'
-                  path:str|Path|None=None, # A canonical DoRothEA table (default: the shipped one)
-                 ) -> pd.DataFrame:
-    "DoRothEA TF -> target edges (tf, confidence, target, mor) at the given confidence levels."
-    bad = set(confidence) - set('ABCDE')
-    if bad or not confidence: raise ConfigError(f"confidence={confidence!r} must be letters among 'ABCDE'", "e.g. confidence='ABC'")
-    d = read_prior('dorothea', 'regulons', path)
-    return d[d.confidence.isin(list(confidence))].reset_index(drop=True)
-
-def load_progeny(top:int|None=500, # Genes per pathway, by p-value (500: the published top-500 model; None: the full model)
-                 path:str|Path|None=None, # A canonical PROGENy table (default: the shipped one)
-                ) -> pd.DataFrame:
-    "PROGENy pathway footprints: gene, pathway, weight, p.value."
-    if top == 500 and path is None: return read_prior('progeny', 'top500')
-    d = read_prior('progeny', 'full', path)
-    return d if top is None else d.sort_values(['pathway', 'p.value'], kind='stable').groupby('pathway').head(top).reset_index(drop=True)
-
-# %% ../nbs/03_priors.ipynb #6d094e6d
-def gene_sets(table:pd.DataFrame, # A long table with one row per (set, gene)
-              set_col:str, # Column naming the set, e.g. 'tf', 'pathway'
-              gene_col:str, # Column naming the gene, e.g. 'target', 'gene'
-              min_size:int=1, # Leave out smaller sets
-             ) -> dict:
-    "{set name: sorted unique genes} from a long table (DoRothEA regulons, PROGENy footprints ...)."
-    s = table.dropna(subset=[gene_col]).groupby(set_col)[gene_col].agg(lambda g: sorted(set(g)))
-    return {k: v for k, v in s.items() if len(v) >= min_size}
-
-# %% ../nbs/03_priors.ipynb #2b290e0b
-def _open_text(path):
-    "Open a text file, gunzipping `.gz`."
-    path = Path(path)
-    if not path.is_file(): raise DataNotFoundError(f"file not found: {path}", "check the path")
-    return gzip.open(path, 'rt') if path.suffix == '.gz' else open(path)
-
-def read_gmt(path:str|Path, # A .gmt file (or .gmt.gz): name <tab> description <tab> gene <tab> gene ...
-            ) -> dict:
-    "{set name: genes} from a GMT file; a malformed line is an error that names it."
-    sets = {}
-    with _open_text(path) as f:
-        for n, line in enumerate(f, 1):
-            parts = [p.strip() for p in line.rstrip('\n\r').split('\t')]
-            if not any(parts): continue
-            if len(parts) < 3 or not parts[0]:
-                raise DataError(f"{path} line {n} is not a GMT line (name, description, genes; tab-separated): {line[:60]!r}", "fix or remove that line")
-            sets[parts[0]] = list(dict.fromkeys(g for g in parts[2:] if g))
-    return sets
-
-def write_gmt(sets:dict, # {set name: genes}
-              path:str|Path, # File to write
-              descriptions:dict|None=None, # {set name: description} (default: 'na')
-             ) -> Path:
-    "Write gene sets as a GMT file."
-    d = descriptions or {}
-    Path(path).write_text(''.join(f"{k}\t{d.get(k, 'na')}\t" + '\t'.join(v) + '\n' for k, v in sets.items()))
-    return Path(path)
-
-# %% ../nbs/03_priors.ipynb #c17e0149
-def gene_set_matrix(sets:dict, # {set name: genes}
-                    genes=None, # Rows in this order (default: every gene of any set, sorted)
-                   ) -> GeneTerms:
-    "Binary genes x sets matrix of `sets` (genes outside `genes` are left out)."
-    rows = pd.Index(sorted({g for v in sets.values() for g in v}) if genes is None else list(genes))
-    cols = pd.Index(list(sets))
-    ij = [(rows.get_loc(g), k) for k, v in enumerate(sets.values()) for g in v if g in rows]
-    i, j = np.array([x for x, _ in ij], dtype=int), np.array([y for _, y in ij], dtype=int)
-    return GeneTerms(sp.csr_matrix((np.ones(len(ij), np.float32), (i, j)), shape=(len(rows), len(cols))), rows, cols)
 
 # %% ../nbs/03_priors.ipynb #5271d390
 def _table_from_file(path:Path, gene_col) -> pd.DataFrame:
@@ -458,41 +104,53 @@ def _table_from_file(path:Path, gene_col) -> pd.DataFrame:
         gk = next((k for k in ('genes', 'symbols', 'ensembl_ids', 'index') if k in z.files), None)
         vk = next((k for k in ('embeddings', 'X', 'values') if k in z.files), None)
         if gk is None or vk is None:
-            raise DataError(f"{path} holds arrays {z.files}, not 'genes' and 'embeddings'", "save with np.savez(path, genes=names, embeddings=matrix)")
+            raise DataError(f"{path} holds arrays {z.files}, not 'genes' and 'embeddings'",
+                            "save with np.savez(path, genes=names, embeddings=matrix)")
         try: return pd.DataFrame(z[vk], index=z[gk].astype(str))
         except ValueError as e:
-            raise DataError(f"{path} stores an object array (pickled)", "save gene names as strings: np.savez(path, genes=np.array(names, dtype=str), embeddings=matrix)") from e
+            raise DataError(f"{path} stores an object array (pickled)",
+                            "save gene names as strings: np.savez(path, genes=np.array(names, dtype=str), "
+                            "embeddings=matrix)") from e
     if name.endswith(('.parquet', '.pq')):
         t = pd.read_parquet(path)
-        col = gene_col or (t.columns[0] if isinstance(t.index, pd.RangeIndex) and not pd.api.types.is_numeric_dtype(t.iloc[:, 0]) else None)
+        col = gene_col or (t.columns[0] if isinstance(t.index, pd.RangeIndex)
+                           and not pd.api.types.is_numeric_dtype(t.iloc[:, 0]) else None)
         return t.set_index(col) if col is not None else t
     if name.endswith(('.tsv', '.tsv.gz', '.txt', '.txt.gz', '.csv', '.csv.gz')):
         t = pd.read_csv(path, sep=',' if '.csv' in name else '\t')
         return t.set_index(gene_col or t.columns[0])
-    raise DataError(f"cannot read {path.name}: not .tsv, .csv, .parquet or .npz", "save the table in one of those formats")
+    raise DataError(f"cannot read {path.name}: not .tsv, .csv, .parquet or .npz",
+                    "save the table in one of those formats")
 
 # %% ../nbs/03_priors.ipynb #87a8d33f
-def read_embedding_table(path:str|Path, # .tsv/.csv (first column = gene), .parquet, or .npz with `genes` and `embeddings`
-                         key:str='auto', # Row keys: 'symbol', 'ensembl' or 'auto' (Ensembl when most keys look like ENSG...)
-                         gene_col:str|None=None, # Column holding the gene keys (default: the first / the index)
-                        ) -> pd.DataFrame:
+def read_embedding_table(
+    path:str|Path, # .tsv/.csv (first column = gene), .parquet, or .npz with `genes` and `embeddings`
+    key:str='auto', # Row keys: 'symbol', 'ensembl' or 'auto' (Ensembl if most keys look like ENSG...)
+    gene_col:str|None=None, # Column holding the gene keys (default: the first / the index)
+) -> pd.DataFrame:
     "A user's gene embeddings (genes x d, float64), rows keyed by official symbol; `attrs` say what was renamed."
     path = Path(path)
     if not path.is_file(): raise DataNotFoundError(f"file not found: {path}", "check the path")
-    if key not in ('auto', 'symbol', 'ensembl'): raise ConfigError(f"key={key!r}", "use key='auto', 'symbol' or 'ensembl'")
+    if key not in ('auto', 'symbol', 'ensembl'): raise ConfigError(f"key={key!r}",
+                                                                   "use key='auto', 'symbol' or 'ensembl'")
     t = _table_from_file(path, gene_col)
     keys = t.index.astype(str)
     if key == 'auto': key = 'ensembl' if np.mean([bool(_ENSG.match(k)) for k in keys]) > 0.5 else 'symbol'
     try: V = t.to_numpy(dtype=np.float64)
-    except (TypeError, ValueError) as e: raise DataError(f"{path.name} has non-numeric columns", "keep the gene column and numeric dimensions only") from e
+    except (TypeError, ValueError) as e: raise DataError(f"{path.name} has non-numeric columns",
+                                                         "keep the gene column and numeric dimensions only") from e
     bad = ~np.isfinite(V).all(axis=1)
-    if bad.any(): raise DataError(f"{path.name}: {int(bad.sum())} rows hold NaN or infinite values: {list(keys[bad][:8])}", "drop or repair those rows")
-    if keys.duplicated().any(): raise DataError(f"{path.name}: keys occur twice: {list(keys[keys.duplicated()][:8])}", "keep one row per gene")
+    if bad.any():
+        raise DataError(f"{path.name}: {int(bad.sum())} rows hold NaN or infinite values: {list(keys[bad][:8])}",
+                        "drop or repair those rows")
+    if keys.duplicated().any(): raise DataError(f"{path.name}: keys occur twice: {list(keys[keys.duplicated()][:8])}",
+                                                "keep one row per gene")
     r = resolve_symbols(keys)
     new = pd.Index(r.symbol.fillna(pd.Series(r.index, index=r.index)).values)
     keep = ~new.duplicated()
     out = pd.DataFrame(V[keep], index=pd.Index(new[keep], name='symbol'), columns=[str(c) for c in t.columns])
-    out.attrs.update(path=str(path), key=key, renamed=int((new != keys).sum()), unresolved=r.index[r.symbol.isna()].tolist(),
+    out.attrs.update(path=str(path), key=key, renamed=int((new != keys).sum()),
+                     unresolved=r.index[r.symbol.isna()].tolist(),
                      dropped_duplicates=keys[~keep].tolist())
     return out
 
@@ -548,7 +206,8 @@ def read_obo(path:str|Path, # A GO ontology in OBO 1.2/1.4 format (go-basic.obo,
                 tag, val = line.split(': ', 1)
                 if tag == 'def': cur['def'] = re.match(r'"((?:[^"\\]|\\.)*)"', val).group(1).replace('\\"', '"')
                 elif tag == 'is_a': cur['parents'].append((val.split()[0], 'isa'))
-                elif tag == 'relationship' and val.split()[0] in _OBO_RELATION: cur['parents'].append((val.split()[1], _OBO_RELATION[val.split()[0]]))
+                elif tag == 'relationship' and val.split()[0] in _OBO_RELATION:
+                    cur['parents'].append((val.split()[1], _OBO_RELATION[val.split()[0]]))
                 else: cur[tag] = val.split(' ! ')[0].strip()
     if cur is not None: _obo_term(cur, terms, parents)
     return (pd.DataFrame(terms, columns=['go_id', 'term', 'ontology', 'definition']),
@@ -567,7 +226,8 @@ def read_gaf(path:str|Path, # A GO annotation file in GAF 2.x format (17 tab-sep
             if line.startswith('!') or not line.strip(): continue
             c = line.rstrip('\n').split('\t')
             if len(c) < 15 or c[8] not in _GAF_ASPECT:
-                raise DataError(f"{path} line {n} is not a GAF 2.x line ({len(c)} columns)", "pass a GAF file (e.g. goa_human.gaf.gz)")
+                raise DataError(f"{path} line {n} is not a GAF 2.x line ({len(c)} columns)",
+                                "pass a GAF file (e.g. goa_human.gaf.gz)")
             if 'NOT' not in c[3].split('|'): rows.append((c[2], c[4], _GAF_ASPECT[c[8]], c[6]))
     a = pd.DataFrame(rows, columns=['symbol', 'go_id', 'ontology', 'evidence']).drop_duplicates()
     entrez = {} if gene_info is None else _entrez_of(gene_info)
@@ -591,31 +251,38 @@ def convert_go(gaf:str|Path, # GO annotations, GAF 2.x (e.g. goa_human.gaf.gz)
 # %% ../nbs/03_priors.ipynb #20abde2f
 _STRING_RENAME = {'experimental': 'experiments', 'cooccurrence': 'cooccurence'}
 
-def read_string_links(links:str|Path, # STRING protein.links (plain, .detailed. or .full.), space-separated, optionally .gz
-                      info:str|Path, # STRING protein.info: string_protein_id, preferred_name, ...
-                      exclude_textmining:bool=False, # Recompute the combined score without the text-mining channels
-                      min_score:int=0, # Keep edges scoring at least this (after any recomputation)
-                      gene_info:pd.DataFrame|None=None, # NCBI gene info, to add Entrez ids
-                     ) -> pd.DataFrame:
+def read_string_links(
+    links:str|Path, # STRING protein.links (plain, .detailed. or .full.), space-separated, optionally .gz
+    info:str|Path, # STRING protein.info: string_protein_id, preferred_name, ...
+    exclude_textmining:bool=False, # Recompute the combined score without the text-mining channels
+    min_score:int=0, # Keep edges scoring at least this (after any recomputation)
+    gene_info:pd.DataFrame|None=None, # NCBI gene info, to add Entrez ids
+) -> pd.DataFrame:
     "The canonical STRING edge table from official STRING files: symbols, channels, combined score, each pair once."
     L = pd.read_csv(links, sep=r'\s+', engine='python').rename(columns=_STRING_RENAME)
     I = pd.read_csv(info, sep='\t')
     if not {'protein1', 'protein2', 'combined_score'} <= set(L.columns):
-        raise DataError(f"{links} has columns {list(L.columns)[:6]}, not a STRING protein.links file", "pass 9606.protein.links[.full].v12.0.txt.gz")
+        raise DataError(f"{links} has columns {list(L.columns)[:6]}, not a STRING protein.links file",
+                        "pass 9606.protein.links[.full].v12.0.txt.gz")
     name = dict(zip(I.iloc[:, 0], I['preferred_name']))
     L = L.assign(symbol_1=L.protein1.map(name), symbol_2=L.protein2.map(name)).dropna(subset=['symbol_1', 'symbol_2'])
     if exclude_textmining:
         if not any(c in L.columns for c in ('textmining', 'textmining_transferred')):
-            raise DataError(f"{links} has no text-mining channel to leave out", "pass the .detailed. or .full. links file")
-        L['combined_score'] = string_combined_score(L, [c for c in STRING_CHANNELS if c in L.columns and not c.startswith('textmining')])
+            raise DataError(f"{links} has no text-mining channel to leave out",
+                            "pass the .detailed. or .full. links file")
+        L['combined_score'] = string_combined_score(
+            L, [c for c in STRING_CHANNELS if c in L.columns and not c.startswith('textmining')])
     L = L[(L.symbol_1 != L.symbol_2) & (L.combined_score >= min_score)]
     first = (L.symbol_1 < L.symbol_2).to_numpy()
     a, b = np.where(first, L.symbol_1, L.symbol_2), np.where(first, L.symbol_2, L.symbol_1)
-    L = L.assign(symbol_1=a, symbol_2=b).sort_values('combined_score', ascending=False, kind='stable').drop_duplicates(['symbol_1', 'symbol_2'])
+    L = L.assign(symbol_1=a, symbol_2=b).sort_values('combined_score', ascending=False, kind='stable')
+    L = L.drop_duplicates(['symbol_1', 'symbol_2'])
     entrez = {} if gene_info is None else _entrez_of(gene_info)
     for k in (1, 2): L[f'entrez_{k}'] = pd.array([entrez.get(s) for s in L[f'symbol_{k}']], dtype='Int64')
-    chans = [c for c in STRING_CHANNELS + ('homology',) if c in L.columns and not (exclude_textmining and c.startswith('textmining'))]
-    return L[['entrez_1', 'entrez_2', 'symbol_1', 'symbol_2', *chans, 'combined_score']].sort_values(['symbol_1', 'symbol_2']).reset_index(drop=True)
+    chans = [c for c in STRING_CHANNELS + ('homology',) if c in L.columns
+             and not (exclude_textmining and c.startswith('textmining'))]
+    cols = ['entrez_1', 'entrez_2', 'symbol_1', 'symbol_2', *chans, 'combined_score']
+    return L[cols].sort_values(['symbol_1', 'symbol_2']).reset_index(drop=True)
 
 def convert_string(links:str|Path, # STRING protein.links file
                    info:str|Path, # STRING protein.info file
@@ -633,7 +300,7 @@ class GeneEmbeddings(NamedTuple):
     "Gene embeddings from priors: the table, the genes without any prior, and what each gene's vector came from."
     emb: pd.DataFrame # (G', d) rows L2-normalised, index = the input gene names that have a prior, in input order
     missing: list # Input genes without a prior in any source (no row in `emb`)
-    coverage: pd.DataFrame # Per input gene: official `symbol`, `how` it was resolved, one bool column per source, `n_sources`
+    coverage: pd.DataFrame # Per input gene: official `symbol`, `how` resolved, a bool column per source, `n_sources`
 
     def summary(self) -> pd.Series:
         "How many genes each source covers, and how many have no prior."
@@ -647,15 +314,19 @@ _EMBEDDERS = {'go': go_embedding, 'string': string_embedding}
 
 def _source_tables(sources, dim:int, user, user_mode:str, seed:int, quiet:bool|None=None) -> dict:
     "{source name: genes x d table} for `gene_embeddings`."
-    if user_mode not in ('join', 'replace'): raise ConfigError(f"user_mode={user_mode!r}", "use user_mode='join' or 'replace'")
+    if user_mode not in ('join', 'replace'): raise ConfigError(f"user_mode={user_mode!r}",
+                                                               "use user_mode='join' or 'replace'")
     if user_mode == 'replace':
-        if user is None: raise ConfigError("user_mode='replace' needs a user table", "pass user=read_embedding_table(path)")
+        if user is None: raise ConfigError("user_mode='replace' needs a user table",
+                                           "pass user=read_embedding_table(path)")
         return {'user': user}
     if isinstance(sources, dict): tabs = dict(sources)
     else:
         bad = [s for s in sources if s not in _EMBEDDERS]
-        if bad: raise ConfigError(f"unknown prior sources {bad}", f"use some of {list(_EMBEDDERS)}, or pass {{name: table}}")
-        if sources and dim < len(sources): raise ConfigError(f"dim={dim} is smaller than the {len(sources)} sources", "raise dim")
+        if bad: raise ConfigError(f"unknown prior sources {bad}",
+                                  f"use some of {list(_EMBEDDERS)}, or pass {{name: table}}")
+        if sources and dim < len(sources): raise ConfigError(f"dim={dim} is smaller than the {len(sources)} sources",
+                                                             "raise dim")
         bar = progress(sources, desc='priors', unit='source', quiet=quiet, leave=None)
         tabs = {s: _EMBEDDERS[s](dim=dim // len(sources), seed=seed) for s in bar}
     if user is not None: tabs['user'] = user
@@ -663,12 +334,14 @@ def _source_tables(sources, dim:int, user, user_mode:str, seed:int, quiet:bool|N
     return tabs
 
 def _blocks(tabs:dict, keys:pd.Series, names:pd.Index) -> tuple[np.ndarray, pd.DataFrame, list]:
-    "Concatenated L2-normalised blocks for genes `keys` (official symbols, else `names`), which sources had each gene, and column names."
+    "L2-normalised blocks, concatenated, for genes `keys` (symbols, else `names`), each gene's sources, column names"
     blocks, has, cols = [], {}, []
     for s, T in tabs.items():
-        if not T.index.is_unique: raise DataError(f"the {s} table has duplicate genes: {list(T.index[T.index.duplicated()][:5])}", "keep one row per gene")
+        if not T.index.is_unique: raise DataError(
+            f"the {s} table has duplicate genes: {list(T.index[T.index.duplicated()][:5])}", "keep one row per gene")
         pos = T.index.get_indexer(keys)
-        pos = np.where(pos >= 0, pos, T.index.get_indexer(names))       # a name that resolved to nothing may still be in the table
+        # a name that resolved to nothing may still be in the table
+        pos = np.where(pos >= 0, pos, T.index.get_indexer(names))
         V = _l2(T.to_numpy(dtype=np.float64))
         B = np.zeros((len(keys), V.shape[1])); B[pos >= 0] = V[pos[pos >= 0]]
         blocks.append(B); has[s] = pos >= 0; cols += [f'{s}{i}' for i in range(V.shape[1])]
@@ -685,7 +358,7 @@ def gene_embeddings(genes, # G gene names as measured (symbols, old symbols or E
                     seed:int=0, # Seed of the randomized SVDs
                     quiet:bool|None=None, # Bar over the sources: None auto (terminal or Jupyter), True off, False on
                    ) -> GeneEmbeddings:
-    "Genes x d embeddings from priors (GO and STRING blocks, and/or a user table), L2-normalised; genes without a prior are listed."
+    "Genes x d embeddings from priors (GO, STRING blocks and/or a user table), L2-normalised; genes lacking one listed"
     if missing not in ('drop', 'raise'): raise ConfigError(f"missing={missing!r}", "use missing='drop' or 'raise'")
     tabs = _source_tables(sources, dim, user, user_mode, seed, quiet)
     res = resolve_symbols(genes, extra_aliases)
@@ -694,8 +367,10 @@ def gene_embeddings(genes, # G gene names as measured (symbols, old symbols or E
     ok = cov.n_sources.to_numpy() > 0
     lost = res.index[~ok].tolist()
     if lost:
-        msg = f"{len(lost)} of {len(res)} genes have no prior in {list(tabs)}: {lost[:100]}" + (f" and {len(lost) - 100} more (all in .missing)" if len(lost) > 100 else '')
-        if missing == 'raise': raise PriorError(msg, "pass missing='drop' to leave them out (listed in .missing), pass extra_aliases for renamed genes, or add them to a user table")
+        msg = f"{len(lost)} of {len(res)} genes have no prior in {list(tabs)}: {lost[:100]}" + (
+            f" and {len(lost) - 100} more (all in .missing)" if len(lost) > 100 else '')
+        if missing == 'raise': raise PriorError(msg, "pass missing='drop' to leave them out (listed in .missing), pass "
+                                                     "extra_aliases for renamed genes, or add them to a user table")
         warnings.warn(msg, PriorWarning, stacklevel=2)
     emb = pd.DataFrame(E[ok], index=res.index[ok], columns=cols)
     emb.attrs.update(sources=list(tabs), missing=lost)
@@ -707,7 +382,8 @@ def auroc(pos, # Scores of the positives
          ) -> float:
     "Area under the ROC curve: the chance that a random positive outscores a random negative (ties count one half)."
     pos, neg = np.asarray(pos, dtype=float), np.asarray(neg, dtype=float)
-    if not len(pos) or not len(neg): raise DataError(f"auroc needs positives and negatives, got {len(pos)} and {len(neg)}", "pass non-empty scores")
+    if not len(pos) or not len(neg):
+        raise DataError(f"auroc needs positives and negatives, got {len(pos)} and {len(neg)}", "pass non-empty scores")
     r = pd.Series(np.r_[pos, neg]).rank().to_numpy()[:len(pos)]
     return float((r.sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
@@ -724,7 +400,7 @@ def _held_out_go(go:GOPrior, frac:float, term_size:tuple, rng) -> tuple[GOPrior,
     return train, list(zip(hide.symbol, hide.go_id))
 
 def _go_pairs(train:GOPrior, hidden:list, rng) -> np.ndarray:
-    "(gene, partner) pairs: the partner is annotated to the term hidden from the gene, and the term is not implied by the gene's other terms."
+    "(gene, partner) pairs: the partner has the term hidden from the gene, and the gene's other terms do not imply it."
     gt = go_gene_terms(train)
     Xc, out = gt.X.tocsc(), []
     for g, t in hidden:
@@ -741,17 +417,20 @@ def validate_embeddings(dim:int=128, # Width of the combined embedding (each sou
                         n_pairs:int=5000, # Most positive pairs per task (as many negatives)
                         seed:int=0, # Seed of the held-out choice, the pairs and the SVDs
                        ) -> pd.DataFrame:
-    "AUROC of held-out STRING edges and held-out GO-BP co-annotations, scored by the cosine similarity of each embedding."
+    "AUROC of held-out STRING edges and held-out GO-BP co-annotations, scored by each embedding's cosine similarity."
     rng = np.random.default_rng(seed)
     edges, go = load_string(400), load_go()
     hide = (rng.random(len(edges)) < holdout) & (edges.combined_score >= 700).to_numpy()   # hide confident edges only
     go_train, hidden = _held_out_go(go, holdout, term_size, rng)
-    tabs = {'go': go_embedding(dim // 2, go=go_train, seed=seed), 'string': string_embedding(dim // 2, edges=edges[~hide], seed=seed)}
+    tabs = {'go': go_embedding(dim // 2, go=go_train, seed=seed),
+            'string': string_embedding(dim // 2, edges=edges[~hide], seed=seed)}
     common = tabs['go'].index.intersection(tabs['string'].index)
     names = pd.Index(common)
     E, _, _ = _blocks(tabs, pd.Series(names, index=names), names)
-    embs = {'GO': tabs['go'].loc[common], 'STRING': tabs['string'].loc[common], 'GO + STRING': pd.DataFrame(E, index=common)}
-    tasks = {'held-out STRING edges': edges.loc[hide, ['symbol_1', 'symbol_2']].to_numpy(), 'held-out GO-BP annotations': _go_pairs(go_train, hidden, rng)}
+    embs = {'GO': tabs['go'].loc[common], 'STRING': tabs['string'].loc[common],
+            'GO + STRING': pd.DataFrame(E, index=common)}
+    tasks = {'held-out STRING edges': edges.loc[hide, ['symbol_1', 'symbol_2']].to_numpy(),
+             'held-out GO-BP annotations': _go_pairs(go_train, hidden, rng)}
     known = set(zip(edges.symbol_1, edges.symbol_2)) | set(zip(edges.symbol_2, edges.symbol_1))
     res, n = {}, {}
     for task, P in tasks.items():
@@ -760,7 +439,8 @@ def validate_embeddings(dim:int=128, # Width of the combined embedding (each sou
         N = np.c_[P[:, 0], rng.choice(common, len(P))]
         N = N[[(a != b) and (a, b) not in known for a, b in N]]
         n[task] = len(P)
-        res[task] = {k: auroc((e.loc[P[:, 0]].values * e.loc[P[:, 1]].values).sum(1), (e.loc[N[:, 0]].values * e.loc[N[:, 1]].values).sum(1)) for k, e in embs.items()}
+        res[task] = {k: auroc((e.loc[P[:, 0]].values * e.loc[P[:, 1]].values).sum(1),
+                              (e.loc[N[:, 0]].values * e.loc[N[:, 1]].values).sum(1)) for k, e in embs.items()}
     out = pd.DataFrame(res)
     out.attrs.update(n_pairs=n, genes=len(common), holdout=holdout, seed=seed)
     return out

@@ -1,4 +1,5 @@
-"""A saved model is one unit: written into a temporary folder and renamed into place under a lock, and checked on load against its manifest
+"""A saved model is one unit: written into a temporary folder and renamed into place under a lock, and checked on
+load against its manifest
 
 Docs: https://scbig-dev.github.io/scbig/store.html.md"""
 
@@ -61,19 +62,29 @@ def dir_lock(path, # The folder about to be written
         lock.unlink(missing_ok=True)
 
 # %% ../nbs/15_store.ipynb #b6abc1c5
-def check_out_dir(path, # A folder to be written (it may exist)
+def check_out_dir(path, # A folder to be written (it may exist); with `file=True`, a file
                   need_bytes:int=0, # Bytes about to be written
+                  flag:str|None=None, # The command-line option that named `path` (e.g. '--out'), for messages
+                  file:bool=False, # `path` is a file: its folder must exist, and `path` must not be a folder
                  ) -> Path:
-    "Before any work: `path` is not a file, its nearest existing parent is writable, `need_bytes` fit on its disk."
-    p = Path(path).absolute()
-    if p.exists() and not p.is_dir():
-        raise ConfigError(f"{p} is a file, not a folder", "pass a folder path (it is created)")
-    parent = next(q for q in [p, *p.parents] if q.exists())
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ConfigError(f"{parent} is not writable", "pass a folder you can write to")
-    free = shutil.disk_usage(parent).free
+    """Before any work: `path` can be written (a folder: not a file, created under its nearest existing parent;
+    a file: not a folder, in an existing folder), that folder is writable, and `need_bytes` fit on its disk."""
+    p = Path(path).expanduser().absolute()
+    name, other = (f"{flag} {path}", f"another {flag}") if flag else (str(p), "another path")
+    if file and p.is_dir():
+        eg = f"{flag} {Path(path)/'pred.h5ad'}" if flag else Path(path)/'pred.h5ad'
+        raise ConfigError(f"{name} is a folder, not a file", f"pass a file name, e.g. {eg}")
+    if not file and p.exists() and not p.is_dir():
+        raise ConfigError(f"{name} is an existing file, not a folder", "pass the path of a folder (it is created)")
+    if file and not p.parent.is_dir():
+        raise ConfigError(f"{name}: folder {p.parent} does not exist",
+                          f"create it (mkdir -p {p.parent}) or choose {other}")
+    folder = p.parent if file else next(q for q in [p, *p.parents] if q.exists())
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{name}: folder {folder} is not writable", f"choose {other} in a folder you can write")
+    free = shutil.disk_usage(folder).free
     if need_bytes and free < 1.2 * need_bytes:
-        raise ConfigError(f"{parent} has {free / 2**20:,.0f} MiB free, {need_bytes / 2**20:,.0f} MiB are needed",
+        raise ConfigError(f"{folder} has {free / 2**20:,.0f} MiB free, {need_bytes / 2**20:,.0f} MiB are needed",
                           "free some space or pass a folder on another disk")
     return p
 

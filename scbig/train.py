@@ -1,4 +1,5 @@
-"""One small training loop for both stages: devices, mixed precision, checkpoints that resume bit for bit, progress, logs and distributed data parallel
+"""One small training loop for both stages: devices, mixed precision, checkpoints that resume bit for bit, progress,
+logs and distributed data parallel
 
 Docs: https://scbig-dev.github.io/scbig/train.html.md"""
 
@@ -49,10 +50,12 @@ class TrainConfig:
     restore_best:bool=True # After training, load the weights of the best validation
 
     def __post_init__(self):
-        if self.schedule not in ('constant', 'cosine', 'linear'): raise ConfigError(f"schedule={self.schedule!r}", "use 'constant', 'cosine' or 'linear'")
+        if self.schedule not in ('constant', 'cosine', 'linear'):
+            raise ConfigError(f"schedule={self.schedule!r}", "use 'constant', 'cosine' or 'linear'")
         if self.amp not in AMP_MODES: raise ConfigError(f"amp={self.amp!r}", "use 'auto', 'fp16', 'bf16' or 'off'")
         for k in ('max_steps', 'grad_accum', 'val_every', 'checkpoint_every', 'log_every'):
-            if getattr(self, k) < 1: raise ConfigError(f"{k}={getattr(self, k)} must be at least 1", f"pass {k}=1 or more")
+            if getattr(self, k) < 1: raise ConfigError(f"{k}={getattr(self, k)} must be at least 1",
+                                                       f"pass {k}=1 or more")
 
 # %% ../nbs/09_train.ipynb #fcdce72f
 def lr_at(step:int, # Optimiser step, 0-based
@@ -110,7 +113,8 @@ def load_checkpoint(path:str|Path, # A file written by `save_checkpoint`
                    ) -> dict:
     "Read a checkpoint (tensors only, no pickled code)."
     path = Path(path)
-    if not path.exists(): raise DataNotFoundError(f"no checkpoint at {path}", "train first, or point to the run folder that holds checkpoint.pt")
+    if not path.exists(): raise DataNotFoundError(f"no checkpoint at {path}",
+                                                  "train first, or point to the run folder that holds checkpoint.pt")
     return _unplain(torch.load(path, map_location=map_location, weights_only=True))
 
 # %% ../nbs/09_train.ipynb #0559f37b
@@ -144,11 +148,12 @@ def init_distributed(device:torch.device) -> bool:
     if world == 1: return False
     if not dist.is_initialized():
         dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo', rank=rank, world_size=world)
-        atexit.register(_close_group)          # the group this process opened is closed before exit (left open, gloo can abort at teardown)
+        # the group this process opened is closed before exit (left open, gloo can abort at teardown)
+        atexit.register(_close_group)
     return True
 
 def _close_group():
-    "Destroy the process group (at exit, for a group `init_distributed` opened; no barrier, so a rank that failed cannot hang the others)."
+    "Destroy the process group `init_distributed` opened, at exit (no barrier: a failed rank cannot hang the rest)"
     if dist.is_initialized(): dist.destroy_process_group()
 
 def device_capability(device:torch.device) -> tuple|None:
@@ -164,10 +169,12 @@ def autocast_for(device:torch.device, amp:str='auto'):
 def to_device(obj, device):
     "Numeric numpy arrays and tensors (also inside dicts, lists and dataclasses) moved to `device` as tensors."
     if torch.is_tensor(obj): return obj.to(device, non_blocking=True)
-    if isinstance(obj, np.ndarray) and obj.dtype.kind in 'fiub': return torch.from_numpy(obj).to(device, non_blocking=True)
+    if isinstance(obj, np.ndarray) and obj.dtype.kind in 'fiub':
+        return torch.from_numpy(obj).to(device, non_blocking=True)
     if isinstance(obj, dict): return {k: to_device(v, device) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)): return type(obj)(to_device(v, device) for v in obj)
-    if is_dataclass(obj) and not isinstance(obj, type): return type(obj)(**{f.name: to_device(getattr(obj, f.name), device) for f in fields(obj)})
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return type(obj)(**{f.name: to_device(getattr(obj, f.name), device) for f in fields(obj)})
     return obj
 
 # %% ../nbs/09_train.ipynb #04b8d8c6
@@ -251,11 +258,15 @@ def fit(self:Learner,
                 if self.val_fn is not None and self.step % cfg.val_every == 0: self._validate()
                 if self.stop_requested: self.interrupted = True; break
         except getattr(torch, 'OutOfMemoryError', torch.cuda.OutOfMemoryError) as e:
-            raise TrainingError(f"the GPU ran out of memory at step {self.step}", "use a smaller batch size (half of it, with grad_accum=2 to keep the same effective batch)") from e
-    if cfg.restore_best and self.best_state is not None and not self.interrupted: self.model.load_state_dict(self.best_state)
+            raise TrainingError(
+                f"the GPU ran out of memory at step {self.step}",
+                "use a smaller batch size (half of it, with grad_accum=2 to keep the same effective batch)") from e
+    if cfg.restore_best and self.best_state is not None and not self.interrupted:
+        self.model.load_state_dict(self.best_state)
     self._cbs('after_fit')
     if self.interrupted and self.is_main:
-        print(f"stopped by signal at step {self.step}" + (f"; checkpoint saved in {self.out_dir}: call fit(resume=True) to continue" if self.out_dir else ''))
+        print(f"stopped by signal at step {self.step}"
+              + (f"; checkpoint saved in {self.out_dir}: call fit(resume=True) to continue" if self.out_dir else ''))
     return self
 
 # %% ../nbs/09_train.ipynb #62204fd8
@@ -331,7 +342,8 @@ def _validate(self:Learner):
 def state(self:Learner) -> dict:
     "All a resume needs: weights, optimiser, schedule, EMA, best state, step, fp16 scaler, RNG states, settings."
     from scbig import __version__
-    return {'step': self.step, 'model': self.model.state_dict(), 'opt': self.opt.state_dict(), 'sched': self.sched.state_dict(),
+    return {'step': self.step, 'model': self.model.state_dict(), 'opt': self.opt.state_dict(),
+            'sched': self.sched.state_dict(),
             'ema': self.ema_state, 'best_val': self.best_val, 'best_state': self.best_state, 'bad_vals': self.bad_vals,
             'scaler': self.scaler.state_dict() if self.scaler else None,
             'rng': get_rng_state(), 'cfg': asdict(self.cfg), 'scbig_version': __version__}
@@ -343,8 +355,10 @@ def _resume(self:Learner):
         if self.is_main: print(f"resume=True but no checkpoint in {self.out_dir}: starting from step 0")
         return
     st = load_checkpoint(path, map_location=self.device)
-    self.model.load_state_dict(st['model']); self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
-    self.step, self.ema_state, self.best_val, self.best_state, self.bad_vals = st['step'], st['ema'], st['best_val'], st['best_state'], st['bad_vals']
+    self.model.load_state_dict(st['model']); self.opt.load_state_dict(st['opt'])
+    self.sched.load_state_dict(st['sched'])
+    self.step, self.ema_state, self.bad_vals = st['step'], st['ema'], st['bad_vals']
+    self.best_val, self.best_state = st['best_val'], st['best_state']
     if self.scaler and st.get('scaler'): self.scaler.load_state_dict(st['scaler'])   # fp16 loss scale, growth counter
     set_rng_state(st['rng'])
     if self.is_main: print(f"resumed from {path} at step {self.step}")
@@ -385,7 +399,8 @@ class CSVLogCB(Callback):
         self._val = ''
     def _write(self, learn, val=''):
         with open(self.path, 'a', newline='') as f:
-            csv.writer(f).writerow([learn.step, f'{learn.loss:.9g}', f"{learn.sched.get_last_lr()[0]:.6g}", f'{learn.step_time:.4g}', val])
+            csv.writer(f).writerow([learn.step, f'{learn.loss:.9g}', f"{learn.sched.get_last_lr()[0]:.6g}",
+                                    f'{learn.step_time:.4g}', val])
     def after_step(self, learn):
         due_val = learn.val_fn is not None and learn.step % learn.cfg.val_every == 0
         if learn.step % learn.cfg.log_every == 0 and not due_val: self._write(learn)
@@ -396,8 +411,10 @@ class CheckpointCB(Callback):
     order = 30
     def before_fit(self, learn):
         from scbig import __version__
-        meta = {'scbig': __version__, 'torch': torch.__version__, 'numpy': np.__version__, 'python': platform.python_version(),
-                'device': str(learn.device), 'world_size': learn.world_size, 'seed': learn.cfg.seed, 'config': asdict(learn.cfg),
+        meta = {'scbig': __version__, 'torch': torch.__version__, 'numpy': np.__version__,
+                'python': platform.python_version(),
+                'device': str(learn.device), 'world_size': learn.world_size, 'seed': learn.cfg.seed,
+                'config': asdict(learn.cfg),
                 'started': time.strftime('%Y-%m-%dT%H:%M:%S'), 'resumed_at_step': learn.step, **learn.meta}
         (learn.out_dir/'run.json').write_text(json.dumps(meta, indent=1, default=str))
     def after_step(self, learn):

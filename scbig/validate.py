@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from .core import *
+from .store import check_out_dir
 
 # %% auto #0
 __all__ = ['NOT_GENE_LABELS', 'UNKNOWN_MODES', 'matrix_scale', 'check_var_names', 'symbols_for', 'DroppedWarning',
@@ -160,7 +161,7 @@ def close_symbols(genes, # Gene names unknown to the prior tables
                   n:int=3, # Matches per gene
                  ) -> dict:
     "{gene: up to `n` close official symbols} (difflib over the prior tables' symbols with the same first letter)."
-    from scbig.priors import _symbol_tables
+    from scbig.prior_tables import _symbol_tables
     official, by_first, out = _symbol_tables()[0], {}, {}
     for g in genes:
         k = str(g)[:1].upper()
@@ -264,15 +265,8 @@ def check_conditions_scored(pred_conds, # Canonical conditions of the prediction
 def check_out_file(path, # A file about to be written
                    flag:str='--out', # The option that named it, for messages
                   ) -> Path:
-    "Raise unless `path`'s folder exists and is writable and `path` is not a folder."
-    p = Path(path).absolute()
-    if p.is_dir(): raise ConfigError(f"{flag} {path} is a folder, not a file",
-                                     f"pass a file name, e.g. {flag} {Path(path)/'pred.h5ad'}")
-    if not p.parent.is_dir(): raise ConfigError(f"{flag} {path}: folder {p.parent} does not exist",
-                                                f"create it (mkdir -p {p.parent}) or choose another {flag}")
-    if not os.access(p.parent, os.W_OK): raise ConfigError(f"{flag} {path}: folder {p.parent} is not writable",
-                                                           f"choose another {flag} in a folder you can write")
-    return p
+    "Raise unless `path`'s folder exists and is writable and `path` is not a folder (`check_out_dir` with `file=True`)."
+    return check_out_dir(path, flag=flag, file=True)
 
 def read_split_json(path) -> str:
     "The text of a split JSON file, if it exists and parses; else one clear error."
