@@ -53,7 +53,7 @@ def _wrap(owner, name, label, marks):
     setattr(owner, name, g)
 
 
-def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=None, backed=False):
+def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=None, backed=False, tables=None):
     "One fraction, end to end, in this process: {stage: (seconds, peak GB)}, cells, genes, the exact peak."
     import torch; torch.set_num_threads(threads)
     import numpy as np, warnings
@@ -109,11 +109,17 @@ def run_one(frac, threads, cache, n_cells_full, n_genes, n_conditions, steps=Non
                       for p in ('scbig', 'cell_eval')]
     real, evs = timed('evaluate', _eval)
     skip = lambda p: ['pearson_edistance'] if p == 'cell_eval' else ()
-    timed("ceiling", lambda: [ceiling(real, p, n_repeats=5, subgroup=split, skip=skip(p))
-                              for p in ("scbig", "cell_eval")])
+    ceils = timed("ceiling", lambda: [ceiling(real, p, n_repeats=5, subgroup=split, skip=skip(p))
+                                      for p in ("scbig", "cell_eval")])
     total, cpu = time.perf_counter() - t_all, time.process_time() - c_all
     rss.stop = True
     score = float(evs[1].table['pearson_delta'].mean())                        # cell_eval's
+    if tables:                                   # the scores, to compare runs (e.g. --backed against in memory)
+        import pickle
+        Path(tables).mkdir(parents=True, exist_ok=True)
+        with open(Path(tables)/f"scale_{n_cells}_{'backed' if backed else 'memory'}.pkl", 'wb') as f:
+            pickle.dump({'evaluate': [(e.table, e.scalars) for e in evs], 'ceiling': [(e.table, e.scalars) for e in ceils],
+                         'pred_mean': np.asarray(pred.X.mean(0), dtype=np.float64)}, f)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2          # KiB on Linux
     return dict(frac=frac, cells=int(data.adata.n_obs), genes=int(data.adata.n_vars),
                 conditions=len(data.perturbations),
@@ -144,10 +150,11 @@ def main():
     ap.add_argument('--backed', action='store_true', help="read the .h5ad with backed='r' (out of core)")
     ap.add_argument('--cache', default=None, help='folder for the SYNTHETIC .h5ad files (default: a temp folder)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'scale_bench.txt'))
+    ap.add_argument('--tables', default=None, help='folder to pickle each run\'s evaluation and ceiling tables into')
     ap.add_argument('--one', type=float, default=None, help=argparse.SUPPRESS)   # child: one fraction, JSON to stdout
     a = ap.parse_args()
     if a.one is not None:
-        r = run_one(a.one, a.threads, a.cache, a.cells, a.genes, a.conditions, a.steps, a.backed)
+        r = run_one(a.one, a.threads, a.cache, a.cells, a.genes, a.conditions, a.steps, a.backed, a.tables)
         print('RESULT ' + json.dumps(r)); return
     bad = [f for f in a.fractions if not 0 < f <= 1]
     if bad: sys.exit(f"scale_bench: --fractions {bad} out of (0, 1]: pass fractions of the {a.cells:,} cells, "
@@ -164,6 +171,7 @@ def main():
                '--cells', str(a.cells), '--genes', str(a.genes), '--conditions', str(a.conditions)]
         if a.steps: cmd += ['--steps', str(a.steps)]
         if a.backed: cmd += ['--backed']
+        if a.tables: cmd += ['--tables', a.tables]
         with open(Path(a.out).with_suffix('.log'), 'a') as log:        # the child's progress, stage by stage
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
         got = [l for l in p.stdout.splitlines() if l.startswith('RESULT ')]

@@ -140,11 +140,11 @@ def gain_scores(preds:dict, # {gain: predicted AnnData (cells or pseudobulks) of
     ref = list(dict.fromkeys(list(ref) + list(val)))
     real, out = data.delta(ref).to_numpy(), []
     for g, p in preds.items():
-        X, cond = np.asarray(p.X, dtype=np.float64), p.obs.condition.to_numpy()
-        ctrl, ranks, errs = X[cond == data.control].mean(0), [], []
+        X, cond = p.X, p.obs.condition.to_numpy()           # float32 as predicted: float64 sums per condition
+        ctrl, ranks, errs = X[cond == data.control].mean(0, dtype=np.float64), [], []
         for v in val:
             keep = ~np.asarray(data.genes.isin(list(parse_condition(v, control=data.control).genes)))
-            d = X[cond == v].mean(0) - ctrl
+            d = X[cond == v].mean(0, dtype=np.float64) - ctrl
             dist = np.abs(real[:, keep] - d[keep]).sum(1)
             ranks.append(1 - int(np.flatnonzero(np.argsort(dist, kind='stable') == ref.index(v))[0]) / len(ref))
             errs.append(float(np.mean((d[keep] - real[ref.index(v)][keep]) ** 2)))

@@ -7,6 +7,8 @@ Docs: https://scbig-dev.github.io/scbig/metrics.html.md"""
 # %% ../nbs/11_metrics.ipynb #4441f9a5
 from __future__ import annotations
 import math, warnings
+from collections.abc import Mapping
+from functools import partial
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
@@ -23,8 +25,9 @@ from .validate import check_same_scale, check_conditions_scored
 # %% auto #0
 __all__ = ['PROFILES', 'NAN_POLICIES', 'CROSS_CHECKED', 'pearson', 'mse', 'mae', 'rmse', 'cosine', 'sign_accuracy',
            'energy_distance', 'discrimination_score', 'pds_scbig', 'centroid_accuracy', 'rank_score', 'mannwhitney_p',
-           'ranksums_p', 'welch_t', 'mannwhitney_many', 'lfc_pdex', 'bh', 'wilcoxon_de', 'de_genes', 'observed', 'Pair',
-           'pair', 'Evaluation', 'evaluate', 'ceiling', 'combine', 'compare', 'plot_metric', 'expand', 'cross_check']
+           'ranksums_p', 'welch_t', 'mannwhitney_many', 'ranksums_many', 'lfc_pdex', 'bh', 'wilcoxon_de', 'de_genes',
+           'observed', 'Pair', 'pair', 'Evaluation', 'evaluate', 'ceiling', 'combine', 'compare', 'plot_metric',
+           'expand', 'cross_check']
 
 # %% ../nbs/11_metrics.ipynb #a27b08d9
 def pearson(true:np.ndarray, # (G,) true values
@@ -196,29 +199,29 @@ def _tie_sorted(S:np.ndarray) -> np.ndarray:
     cnt = np.bincount(gid).astype(np.float64)
     return np.bincount(np.flatnonzero(flat) // n, weights=cnt ** 3 - cnt, minlength=G)
 
-def mannwhitney_many(Xs:list, # (n_i, G) cells of each condition
-                     Y:np.ndarray, # (n2, G) control cells
-                     block:int=256, # Genes at a time (bounds memory)
-                    ) -> np.ndarray:
-    """`mannwhitney_p(X, Y)` for every X of `Xs`, bit for bit, as a (len(Xs), G) array, with the control cells sorted
-    once per gene instead of once per condition: each condition cell's U count is its number of control cells below
-    plus half those equal (two binary searches), and the tie term is the control's corrected by the condition's
-    runs of values. Memory: `block` genes of the cells at a time, not (n_i + n2) x G per condition."""
-    Y = np.asarray(Y, dtype=np.float64); n2, G = Y.shape
+def _u_many(Xs:list, # (n_i, G) cells of each condition (any dtype: `block` genes at a time in float64)
+            Y:np.ndarray, # (n2, G) control cells
+            block:int=256, # Genes at a time (bounds memory)
+            ties:bool=True, # Also the tie terms
+           ) -> tuple:
+    """Each condition's U₁ per gene (its cells' count of control cells below plus half those equal: two binary
+    searches in the control sorted once per gene) and, with `ties`, the tie term Σ(t³ − t) of its pooled sample (the
+    control's, corrected by the condition's runs of values): (len(Xs), G) arrays, and the conditions' sizes."""
+    Y = np.asarray(Y); n2, G = Y.shape
     sizes = np.array([len(X) for X in Xs], dtype=np.int64)
-    if not len(Xs): return np.zeros((0, G))
     seg, starts = np.repeat(np.arange(len(Xs)), sizes), np.r_[0, np.cumsum(sizes)[:-1]]
     U1, tie = np.zeros((len(Xs), G)), np.zeros((len(Xs), G))
     for g0 in range(0, G, block):
         g1 = min(G, g0 + block)
-        Ys = np.sort(Y[:, g0:g1], axis=0)
-        tie_y = _tie_sorted(Ys)
-        A = np.vstack([np.asarray(X, dtype=np.float64)[:, g0:g1] for X in Xs]).T.copy()   # (genes, cells)
+        Ys = np.sort(np.asarray(Y[:, g0:g1], dtype=np.float64), axis=0)
+        tie_y = _tie_sorted(Ys) if ties else None
+        A = np.vstack([np.asarray(X[:, g0:g1], dtype=np.float64) for X in Xs]).T.copy()   # (genes, cells)
         Ys = Ys.T.copy()
         for j in range(g1 - g0):
             x, ys = A[j], Ys[j]
             lo, hi = np.searchsorted(ys, x, 'left'), np.searchsorted(ys, x, 'right')
             U1[:, g0 + j] = np.add.reduceat(lo + (hi - lo) / 2, starts)
+            if not ties: continue
             o = np.lexsort((x, seg)); xs, ss = x[o], seg[o]
             new = np.ones(len(xs), bool); new[1:] = (xs[1:] != xs[:-1]) | (ss[1:] != ss[:-1])
             first = np.flatnonzero(new)
@@ -226,12 +229,41 @@ def mannwhitney_many(Xs:list, # (n_i, G) cells of each condition
             a = (hi - lo)[o][first].astype(np.float64)                 # the control cells of that value
             t = a + b
             tie[:, g0 + j] = tie_y[j] + np.bincount(ss[first], weights=(t ** 3 - t) - (a ** 3 - a), minlength=len(Xs))
+    return U1, tie, sizes
+
+def mannwhitney_many(Xs:list, # (n_i, G) cells of each condition
+                     Y:np.ndarray, # (n2, G) control cells
+                     block:int=256, # Genes at a time (bounds memory)
+                    ) -> np.ndarray:
+    """`mannwhitney_p(X, Y)` for every X of `Xs`, bit for bit, as a (len(Xs), G) array, with the control cells sorted
+    once per gene instead of once per condition (`_u_many`). Memory: `block` genes of the cells at a time in float64,
+    not (n_i + n2) x G per condition; float32 cells are read as they are (no float64 copy of the whole)."""
+    Y = np.asarray(Y); n2, G = Y.shape
+    if not len(Xs): return np.zeros((0, G))
+    U1, tie, sizes = _u_many(Xs, Y, block)
     n1 = sizes[:, None].astype(np.float64); n = n1 + n2
     U = np.maximum(U1, n1 * n2 - U1)
     s2 = n1 * n2 / 12 * ((n + 1) - tie / (n * (n - 1)))
     with np.errstate(divide='ignore', invalid='ignore'):
         p = 2 * stats.norm.sf((U - n1 * n2 / 2 - 0.5) / np.sqrt(s2))
     return np.where(s2 > 0, np.clip(p, 0, 1), 1.0)
+
+def ranksums_many(Xs:list, # (n_i, G) cells of each condition
+                  Y:np.ndarray, # (n2, G) control cells
+                  block:int=256, # Genes at a time (bounds memory)
+                 ) -> np.ndarray:
+    """`ranksums_p(X, Y)` for every X of `Xs`, bit for bit, as a (len(Xs), G) array: X's rank sum in the pooled
+    sample is U₁ + n₁(n₁ + 1)/2, so the control is sorted once per gene (`_u_many`) instead of ranked again with every
+    condition (which made scBIG's profile, and its split-half ceiling, grow faster than the cells)."""
+    Y = np.asarray(Y); n2, G = Y.shape
+    if not len(Xs): return np.zeros((0, G))
+    U1, _, sizes = _u_many(Xs, Y, block, ties=False)
+    n1 = sizes[:, None].astype(np.float64); n = n1 + n2
+    z = (U1 + n1 * (n1 + 1) / 2 - n1 * (n + 1) / 2) / np.sqrt(n1 * n2 * (n + 1) / 12)
+    p = 2 * stats.norm.sf(np.abs(z))
+    flat = np.stack([np.asarray(X).std(axis=0, dtype=np.float64) == 0 for X in Xs]) & (Y.std(axis=0, dtype=np.float64) == 0)
+    return np.where(flat, 1.0, p)
+
 
 # %% ../nbs/11_metrics.ipynb #dab72de2
 def lfc_pdex(mean:np.ndarray, # (G,) mean log1p expression of the condition
@@ -263,9 +295,9 @@ def wilcoxon_de(cells:dict, # condition -> (n, G) cells of that condition
                ) -> pd.DataFrame:
     "pdex-style DE table: one row per (condition, gene) with log2FC, p-value and BH FDR."
     if fdr_scope not in ('condition', 'run'): raise ConfigError(f"fdr_scope={fdr_scope!r}", "use 'condition' or 'run'")
-    c_mean = ctrl_cells.mean(axis=0)
+    c_mean = ctrl_cells.mean(axis=0, dtype=np.float64)          # float32 cells: float64 sums, as before
     pvals = mannwhitney_many(list(cells.values()), ctrl_cells)           # the control sorted once for all conditions
-    parts = [pd.DataFrame({'condition': c, 'gene': genes, 'lfc': lfc_pdex(X.mean(axis=0), c_mean), 'pval': p})
+    parts = [pd.DataFrame({'condition': c, 'gene': genes, 'lfc': lfc_pdex(X.mean(axis=0, dtype=np.float64), c_mean), 'pval': p})
              for (c, X), p in zip(cells.items(), pvals)]
     df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=['condition', 'gene', 'lfc', 'pval'])
     df['fdr'] = df.groupby('condition', sort=False)['pval'].transform(bh) if fdr_scope == 'condition' else bh(df['pval'].values)
@@ -365,9 +397,40 @@ class Pair:
     pred_means: np.ndarray # (P, G)
     ctrl_real: np.ndarray # (G,) c̄
     ctrl_pred: np.ndarray # (G,) c̄̂ (equal to c̄ unless control_source='each')
-    real_cells: dict # condition (and control) -> (n, G)
+    real_cells: dict # condition (and control) -> (n, G) float64 (a `_Cells`: made on access)
     pred_cells: dict # condition (and control) -> (n, G); a pseudobulk row repeated when pred is pseudobulk
     notes: list = field(default_factory=list)
+
+class _Cells(Mapping):
+    """condition -> its (n, G) cells as float64, made on access from the rows kept as they came (views of the data,
+    float32 as stored: no float64 copy of every condition's cells at once); `raw(c)` gives the kept rows. A part may
+    be a function (a pseudobulk row repeated to a cell count). The conditions in `cache` (the control, read with every
+    condition) are converted once, into `store`."""
+    def __init__(self, parts:dict, cache=(), store:dict|None=None):
+        self.parts, self.cache, self.store = parts, set(cache), {} if store is None else store
+    def raw(self, c):
+        p = self.parts[c]
+        return p() if callable(p) else p
+    def __getitem__(self, c):
+        if c in self.cache and c in self.store: return self.store[c]
+        x = np.asarray(self.raw(c), dtype=np.float64)
+        if c in self.cache: self.store[c] = x
+        return x
+    def __contains__(self, c): return c in self.parts
+    def __iter__(self): return iter(self.parts)
+    def __len__(self): return len(self.parts)
+
+def _raw(cells, c):
+    "The rows of condition `c` as kept (`_Cells.raw`; a plain dict's value)."
+    return cells.raw(c) if isinstance(cells, _Cells) else cells[c]
+
+def _grouped(X, labels:np.ndarray) -> tuple:
+    """X's rows and their labels with each label's rows one run, in their order: X itself when they already are (a
+    model's prediction, a ceiling's half), else sorted by label (stable); sparse rows made dense in their dtype."""
+    cut = np.flatnonzero(labels[1:] != labels[:-1])
+    if len(labels) and len(cut) + 1 != len(set(labels)):
+        o = np.argsort(labels, kind='stable'); X, labels = X[o], labels[o]
+    return (X.toarray() if sp.issparse(X) else np.asarray(X)), labels
 
 def _runs(labels:np.ndarray) -> dict:
     "label -> slice of its run in the sorted `labels`."
@@ -391,22 +454,23 @@ def pair(pred:ad.AnnData, # Predicted cells or pseudobulks, with the condition i
     if missing: raise DataError(f"pred lacks {len(missing)} of the {len(conds)} conditions in real: {missing[:8]}", "predict every evaluated condition: model.predict(conditions)")
     if control_source == 'each' and control not in set(pc):
         raise DataError(f"no control cells in pred, but control_source='each' takes c̄̂ from pred's own control", "predict with the control (predict(..., with_control=True)) or pass control_source='real'")
-    ro, po = np.argsort(rc, kind='stable'), np.argsort(pc, kind='stable')   # each condition's cells together, in order:
-    RX, PX, rc, pc = _dense(real.X[ro]), _dense(pred.X[po]), rc[ro], pc[po]  # its cells are views, not copies
+    RX, rc = _grouped(real.X, rc)                        # each condition's cells together, in order: its cells are
+    PX, pc = _grouped(pred.X, pc)                        # views (float32 as stored), float64 per condition on access
     if not np.isfinite(PX).all(): raise DataError(f"pred holds {int((~np.isfinite(PX)).sum())} NaN or infinite values", "fix the model's output before evaluating")
     ri, pi = _runs(rc), _runs(pc)
-    real_cells = {c: RX[ri[c]] for c in conds + [control]}
+    real_cells = _Cells({c: RX[ri[c]] for c in conds + [control]}, cache=[control])
     pseudo = all(pi[c].stop - pi[c].start == 1 for c in conds)
     notes = []
     if pseudo:
-        pred_cells = {c: np.repeat(PX[pi[c]], len(real_cells[c]), axis=0) for c in conds}
-        pred_cells[control] = real_cells[control]
+        pred_cells = _Cells({**{c: partial(np.repeat, PX[pi[c]], ri[c].stop - ri[c].start, axis=0) for c in conds},
+                             control: RX[ri[control]]}, cache=[control], store=real_cells.store)
         notes.append("pred has one pseudobulk row per condition: for cell-level metrics each row is repeated to real's cell count and pred's control cells are real's (cell-eval's baseline convention)")
-    else: pred_cells = {c: PX[pi[c]] for c in conds + ([control] if control in pi else [])}
+    else: pred_cells = _Cells({c: PX[pi[c]] for c in conds + ([control] if control in pi else [])}, cache=[control])
     ctrl_real = real_cells[control].mean(axis=0)
-    ctrl_pred = PX[pi[control]].mean(axis=0) if control_source == 'each' else ctrl_real
-    return Pair(real.var_names.copy(), conds, control, np.array([real_cells[c].mean(0) for c in conds]),
-                np.array([PX[pi[c]].mean(0) for c in conds]), ctrl_real, ctrl_pred, real_cells, pred_cells, notes)
+    ctrl_pred = PX[pi[control]].mean(axis=0, dtype=np.float64) if control_source == 'each' else ctrl_real
+    mean = lambda x: x.mean(0, dtype=np.float64)        # float64 sums of float32 cells: as of a float64 copy
+    return Pair(real.var_names.copy(), conds, control, np.array([mean(real_cells.raw(c)) for c in conds]),
+                np.array([mean(PX[pi[c]]) for c in conds]), ctrl_real, ctrl_pred, real_cells, pred_cells, notes)
 
 # %% ../nbs/11_metrics.ipynb #943be68c
 def _pearson_scbig(x, y) -> float:
@@ -427,12 +491,13 @@ def _spearman(x, y) -> float:
 def _m_scbig(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     c, G = pr.ctrl_real, len(pr.genes)
     pds = pds_scbig(pr.real_means, pr.pred_means, pr.conditions, pr.genes, pr.control)
+    rs = ranksums_many([_raw(pr.real_cells, q) for q in pr.conditions], _raw(pr.real_cells, pr.control))
     rows = []
     for i, cond in enumerate(pr.conditions):
         x, xh, cells = pr.real_means[i], pr.pred_means[i], pr.real_cells[cond]
         d, dh = x - c, xh - pr.ctrl_pred
         de = de_genes(o['de'], cells, pr.real_cells[pr.control], o['n_de'], ctrl_mean=c)
-        sig = np.flatnonzero(np.minimum(ranksums_p(cells, pr.real_cells[pr.control]) * G, 1.0) < 0.05)
+        sig = np.flatnonzero(np.minimum(rs[i] * G, 1.0) < 0.05)
         rho = np.nan
         if len(sig) >= 5:
             lt, lp = np.log2((x[sig] + 1e-10) / (c[sig] + 1e-10)), np.log2((xh[sig] + 1e-10) / (c[sig] + 1e-10))
@@ -508,8 +573,8 @@ def _m_cell_eval(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     scalars = {}
     if any(m.startswith(('overlap', 'precision', 'de_')) and m not in o['skip'] for m in o['metrics']):
         pctrl = pr.pred_cells.get(pr.control, pr.real_cells[pr.control])
-        real_de = wilcoxon_de({c: pr.real_cells[c] for c in pr.conditions}, pr.real_cells[pr.control], pr.genes, o['fdr_scope'])
-        pred_de = wilcoxon_de({c: pr.pred_cells[c] for c in pr.conditions}, pctrl, pr.genes, o['fdr_scope'])
+        real_de = wilcoxon_de({c: _raw(pr.real_cells, c) for c in pr.conditions}, pr.real_cells[pr.control], pr.genes, o['fdr_scope'])
+        pred_de = wilcoxon_de({c: _raw(pr.pred_cells, c) for c in pr.conditions}, pctrl, pr.genes, o['fdr_scope'])
         de, scalars = _de_metrics(real_de, pred_de, pr.conditions)
         t = t.join(de)
     if 'pearson_edistance' not in o['skip'] and pr.control in pr.pred_cells:
@@ -617,7 +682,7 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
                             control, absent)
     check_same_scale(pred.X, real.X)                      # counts-scale predictions scored on log data mean nothing
     pr = pair(pred, real, condition_key, control, control_source or P['control_source'])
-    zero = np.logical_and.reduce([~x.any(axis=0) for x in pr.real_cells.values()])   # no stacked copy of the cells
+    zero = np.logical_and.reduce([~_raw(pr.real_cells, c).any(axis=0) for c in pr.real_cells])   # no stacked copy of the cells
     if o['zero_genes'] == 'drop': pr = _keep_genes(pr, ~zero)
     if profile == 'systema' and train_means is None:
         raise ConfigError("profile 'systema' needs the training perturbations' means (its reference μ_pert)",
@@ -631,7 +696,7 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
     t = t.drop(columns=[m for m in o['skip'] if m in t.columns])
     if o['nan_policy'] == 'zero': t = t.fillna(0.0)
     sub = subgroup.subgroup if isinstance(subgroup, Split) else (subgroup or {})
-    t.insert(0, 'n_cells', [len(pr.real_cells[c]) for c in pr.conditions])
+    t.insert(0, 'n_cells', [len(_raw(pr.real_cells, c)) for c in pr.conditions])
     t.insert(0, 'subgroup', [sub.get(c, 'all') for c in pr.conditions])
     t.index.name = 'condition'
     conv = dict(profile=profile, source=P['source'], control=_CONTROL_TEXT[control_source or P['control_source']], de=_de_text(o),
@@ -644,7 +709,8 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
 def _keep_genes(pr:Pair, keep:np.ndarray) -> Pair:
     "The same pair restricted to the genes in `keep`."
     return Pair(pr.genes[keep], pr.conditions, pr.control, pr.real_means[:, keep], pr.pred_means[:, keep], pr.ctrl_real[keep], pr.ctrl_pred[keep],
-                {c: x[:, keep] for c, x in pr.real_cells.items()}, {c: x[:, keep] for c, x in pr.pred_cells.items()}, pr.notes + ['genes zero in every evaluated cell were dropped'])
+                _Cells({c: partial(lambda c: _raw(pr.real_cells, c)[:, keep], c) for c in pr.real_cells}, cache=[pr.control]),
+                _Cells({c: partial(lambda c: _raw(pr.pred_cells, c)[:, keep], c) for c in pr.pred_cells}, cache=[pr.control]), pr.notes + ['genes zero in every evaluated cell were dropped'])
 
 # %% ../nbs/11_metrics.ipynb #16eaa73b
 def ceiling(real:ad.AnnData, # Observed cells of the evaluated conditions plus control cells

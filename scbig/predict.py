@@ -159,29 +159,33 @@ def predict_variants(self:SCBIG,
     src = X0[_balanced(rng, len(X0), n)]                 # the same source cells for every condition and the control
     if match: src = match_mean(src, self.ctrl_mean if control_cells is None else X0.mean(0))
     bar = progress(conds, desc='predict', unit='condition', quiet=self.config.quiet, leave=None)
-    moved = {c: self._move(src, None, c) for c in bar}  # the ODE, once per condition whatever the variants
     col, rule, c_ = {g: j for j, g in enumerate(self.genes)}, self.target_rule, self.config
-    obs = pd.DataFrame({'condition': pd.Categorical([c for c in conds for _ in range(n)]
-                                                    + [self.control] * n * with_control)})
-    obs.index = [f'scbig:{i}' for i in range(len(obs))]
-    out = {}
-    for name, (w, scale) in settings.items():
-        blocks, set_genes = [], []
-        for c in conds:
-            b = self._moved_mean(moved[c].copy(), src.mean(0), c, w, scale)
+    # each variant's cells written in place into one float32 array (no per-condition blocks, no concatenated copy)
+    Xs = {name: np.empty((n * (len(conds) + with_control), len(self.genes)), np.float32) for name in settings}
+    set_genes, mu = [], src.mean(0)
+    for i, c in enumerate(bar):
+        moved = self._move(src, None, c)                 # the ODE, once per condition whatever the variants
+        for name, (w, scale) in settings.items():
+            b = self._moved_mean(moved.copy() if len(settings) > 1 else moved, mu, c, w, scale)
             for g in (parse_condition(c).genes if rule else ()):   # the direct effect on each measured target
                 if g in col:
                     value = self.target_values.get(g, rule['value'])
                     set_target_level(b, col[g], float(src[:, col[g]].mean()), rule['kind'], value); set_genes.append(g)
             if plausible and np.isfinite(b).all(): b = to_mean(b, np.maximum(b.mean(0), 0), src)  # (NaN: raises below)
-            blocks.append(b)
-        if with_control: blocks.append(src)
-        X = np.concatenate(blocks) if blocks else np.zeros((0, len(self.genes)), np.float32)
+            Xs[name][i * n:(i + 1) * n] = b
+    for X in Xs.values():
+        if with_control: X[len(conds) * n:] = src
+    obs = pd.DataFrame({'condition': pd.Categorical([c for c in conds for _ in range(n)]
+                                                    + [self.control] * n * with_control)})
+    obs.index = [f'scbig:{i}' for i in range(len(obs))]
+    out = {}
+    for name, (w, scale) in settings.items():
+        X = Xs.pop(name)
         if not np.isfinite(X).all():
             raise DataError(f"the prediction holds {int((~np.isfinite(X)).sum())} NaN or infinite values: "
                             "the model's weights or source cells are not finite",
                             "retrain the model, or check control_cells")
-        p = ad.AnnData(X.astype(np.float32), obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
+        p = ad.AnnData(X, obs=obs.copy(), var=pd.DataFrame(index=self.genes.copy()))
         asked = {g for c in conds for g in parse_condition(c).genes}
         p.uns['scbig'] = {
             'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__,
