@@ -2,6 +2,7 @@
 
 Usage: python bench/levers.py --base bench/results/norman19_subset_fair --runs DIR [DIR ...]
                               [--val-base DIR] [--out bench/results/levers_norman19_subset.md]
+       python bench/levers.py --base ... --preds DIR [DIR ...]   (a run still going: its saved predictions)
 
 --base is a benchmark folder of the preset as is (scBIG's seeds, every baseline, the sanity table: `model_bench.py`);
 each --runs folder holds lever fits on the same folds (`model_bench.py --levers --only NAME --ablation-seeds ...`).
@@ -10,16 +11,36 @@ the test conditions (per condition, each side averaged over the seeds both have;
 conditions, wins/losses), and over the best baseline as the benchmark computes it (`margins`). Val: the mean over
 folds of the flow's best val Pearson delta and of the val L1 rank at the fit's chosen gain (run.json 'val'), against
 --val-base's (a run of the preset with the val scores kept, e.g. the lever 'none'). Prints a markdown report and
-writes it to --out.
+writes it to --out. --preds scores the predictions a run has saved so far (`--save-predictions`; the folds
+written, no val scores: run.json comes at the end) under the headline profiles, and compares them the same way.
 """
 import argparse, json, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from scbig.benchmark import BenchmarkResult, TARGETS, margins, _boot
+import anndata as ad
+from scbig.benchmark import BenchmarkResult, TARGETS, margins, _boot, _scores, default_splits
+from scbig.data import PerturbData
+from scbig.datasets import load
+from scbig.metrics import observed
+from scbig.sanity import train_reference
 
 def read(d:Path) -> tuple[pd.DataFrame, dict]:
     return pd.read_csv(d/'metrics.csv'), json.loads((d/'run.json').read_text())
+
+def score_saved(dataset:str, preds:Path, n_folds:int) -> tuple[pd.DataFrame, dict]:
+    "Metrics (the headline profiles) of the lever fits saved in `preds` so far, and a run.json-like info."
+    data, profiles = PerturbData(load(dataset, verbose=False)), sorted({t.split(':')[0] for t in TARGETS})
+    splits, rows, names = default_splits(data, n_folds=n_folds), [], {}
+    for d in sorted(preds.glob('fold*')):
+        f = int(d.name[4:]); sp = splits[f]; real = observed(data, sp.test); tm = train_reference(data, sp)
+        for p in sorted(d.glob('*__seed*.h5ad')):
+            method, seed = p.stem.rsplit('__seed', 1)
+            if method.endswith((' gain 1', ' flow alone')): continue        # the fit's own variants
+            rows.append(_scores(ad.read_h5ad(p), real, sp, profiles, train_means=tm)
+                        .assign(method=method, seed=int(seed), fold=f).reset_index())
+            names[method[len('scbig '):]] = 'see the run'
+    return pd.concat(rows, ignore_index=True), {'ablations': names}
 
 def val_table(info:dict) -> pd.DataFrame:
     "One row per (method, fold, seed): the flow's best val Pearson delta and the val L1 rank at the chosen gain."
@@ -35,16 +56,20 @@ def paired(a:pd.DataFrame, b:pd.DataFrame, metric:str, seeds) -> dict:
     "a − b per condition (each averaged over `seeds`): mean, 95% interval, wins, losses."
     x = a[a.seed.isin(seeds)].groupby('condition')[metric].mean()
     y = b[b.seed.isin(seeds)].groupby('condition')[metric].mean()
-    d = (x - y.reindex(x.index)).dropna().to_numpy()
+    both = pd.concat([x, y.reindex(x.index)], axis=1, keys=['lever', 'preset']).dropna()
+    d = (both.lever - both.preset).to_numpy()
     if not len(d): return {}
     lo, hi = _boot(d, 2000, 0.95, 0)
-    return {'n': len(d), 'lever': float(x.mean()), 'preset': float(y.mean()), 'margin': float(d.mean()),
-            'low': float(lo), 'high': float(hi), 'wins': int((d > 0).sum()), 'losses': int((d < 0).sum())}
+    tol = 1e-12                                              # a CSV round trip moves a value by ~1e-16
+    return {'n': len(d), 'lever': float(both.lever.mean()), 'preset': float(both.preset.mean()),
+            'margin': float(d.mean()), 'low': float(lo), 'high': float(hi), 'wins': int((d > tol).sum()),
+            'losses': int((d < -tol).sum())}
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--base', required=True, type=Path)
-    ap.add_argument('--runs', nargs='+', required=True, type=Path)
+    ap.add_argument('--runs', nargs='*', default=[], type=Path)
+    ap.add_argument('--preds', nargs='*', default=[], type=Path, help='saved predictions of lever runs still going')
     ap.add_argument('--val-base', type=Path, default=None)
     ap.add_argument('--out', type=Path, default=None)
     a = ap.parse_args()
@@ -54,8 +79,9 @@ def main():
            f"Command: `python bench/levers.py {' '.join(sys.argv[1:])}`", '']
     def passes(t): return sanity is None or t not in sanity.index or bool(sanity.loc[t, 'passes'])
     vb = val_table(read(a.val_base)[1]) if a.val_base else pd.DataFrame()
-    for run in a.runs:
-        m, info = read(run)
+    folds = int(binfo['split'].split(', ')[1].split()[0])
+    for run in [*a.runs, *a.preds]:
+        m, info = read(run) if run in a.runs else score_saved(binfo['dataset'], run, folds)
         for name in info.get('ablations', {}):
             lever = f'scbig {name}'
             lm = m[m.method == lever]
