@@ -53,10 +53,11 @@ LEVERS = {'none': dict(),   # the preset as is, its val scores kept: what bench/
           'generic vector (val picks)': dict(unseen='auto'),
           'flow 4x steps': dict(flow_steps=3200, val_every=400)} # quality levers, each measured alone (model page)
 
-def default_splits(data:PerturbData, # The dataset
-                   kind:str|None=None, # Split kind (default: 'kfold' over conditions if the data has pairs, else 'unseen_single')
-                   n_folds:int=5, # Folds: every condition is tested once
-                  ) -> list[Split]:
+def default_splits(
+    data:PerturbData, # The dataset
+    kind:str|None=None, # Split kind (default: 'kfold' over conditions if the data has pairs, else 'unseen_single')
+    n_folds:int=5, # Folds: every condition is tested once
+) -> list[Split]:
     "The k folds of the default split of `data` (seeded, so the same folds every time)."
     kind = kind or ('kfold' if any(data.kind(c) == 'pair' for c in data.perturbations) else 'unseen_single')
     if kind not in ('kfold', 'unseen_single'): return [data.split(kind)]
@@ -90,8 +91,9 @@ class BenchmarkResult:
         m, cols = self.metrics, self.metric_names
         per = pd.concat([m.groupby(['method', 'seed'])[cols].mean().assign(subgroup='all'),
                          m.groupby(['method', 'seed', 'subgroup'])[cols].mean().reset_index('subgroup')]).reset_index()
-        n = pd.concat([m[m.seed == m.seed.min()].groupby('method').size().rename('n').to_frame().assign(subgroup='all'),
-                       m[m.seed == m.seed.min()].groupby(['method', 'subgroup']).size().rename('n').reset_index('subgroup')]).reset_index()
+        first = m[m.seed == m.seed.min()]
+        n = pd.concat([first.groupby('method').size().rename('n').to_frame().assign(subgroup='all'),
+                       first.groupby(['method', 'subgroup']).size().rename('n').reset_index('subgroup')]).reset_index()
         mean = per.groupby(['method', 'subgroup'])[cols].mean()
         sd = per.groupby(['method', 'subgroup'])[cols].std(ddof=1)
         seeds = per.groupby(['method', 'subgroup']).seed.nunique().rename('seeds')
@@ -102,24 +104,30 @@ class BenchmarkResult:
         return out.sort_values(['method', 'subgroup']).set_index(['method', 'subgroup'])
 
     def paired(self, model:str='scbig', metrics=None) -> pd.DataFrame:
-        """Each baseline against the model on the *same* conditions: those where the baseline has a value (the additive
-        baseline, for one, predicts only pairs with a gene seen alone). Mean over those conditions (per seed for the model,
-        then over seeds); rows (metric, baseline): n, baseline, model, margin (model − baseline)."""
+        """Each baseline against the model on the *same* conditions: those where the baseline has a value (the
+        additive baseline, for one, predicts only pairs with a gene seen alone). Mean over those conditions (per seed
+        for the model, then over seeds); rows (metric, baseline): n, baseline, model, margin (model − baseline)."""
         m, rows = self.metrics, []
-        base = [k for k in dict.fromkeys(m.method) if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
+        base = [k for k in dict.fromkeys(m.method)
+                if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
         mine = m[m.method == model]
         for t in metrics or [t for t in headline_targets(self) if t in m.columns]:
             for b in base:
                 bv = m[(m.method == b) & m[t].notna()].drop_duplicates('condition').set_index('condition')[t]
                 if not len(bv) or not len(mine): continue
                 per_seed = mine[mine.condition.isin(bv.index)].groupby('seed')[t].mean()
-                rows.append({'metric': t, 'baseline': b, 'n': len(bv), 'baseline value': float(bv.mean()), model: float(per_seed.mean()), 'margin': float(per_seed.mean() - bv.mean())})
-        return pd.DataFrame(rows).set_index(['metric', 'baseline']) if rows else pd.DataFrame(columns=['n', 'baseline value', model, 'margin'])
+                rows.append({'metric': t, 'baseline': b, 'n': len(bv), 'baseline value': float(bv.mean()),
+                             model: float(per_seed.mean()), 'margin': float(per_seed.mean() - bv.mean())})
+        if not rows: return pd.DataFrame(columns=['n', 'baseline value', model, 'margin'])
+        return pd.DataFrame(rows).set_index(['metric', 'baseline'])
 
     def targets(self, model:str='scbig', subgroup:str='all') -> pd.DataFrame:
-        "For each target metric: the model, the best baseline, the split-half ceiling, whether the model beats every baseline and the share of the gap it closes."
+        """For each target metric: the model, the best baseline, the split-half ceiling, whether the model beats every
+        baseline and the share of the gap it closes."""
         s = self.summary().xs(subgroup, level='subgroup')
-        cols = [model, f'{model} sd', 'best baseline', 'best baseline value', 'ceiling', 'beats every baseline', 'gap closed', 'closest baseline, same conditions', 'margin, same conditions', 'beats every baseline, same conditions']
+        cols = [model, f'{model} sd', 'best baseline', 'best baseline value', 'ceiling', 'beats every baseline',
+                'gap closed', 'closest baseline, same conditions', 'margin, same conditions',
+                'beats every baseline, same conditions']
         if model not in s.index: return pd.DataFrame(columns=cols, index=pd.Index([], name='metric'))
         pr = self.paired(model) if subgroup == 'all' else pd.DataFrame()
         base = [k for k in s.index if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
@@ -130,38 +138,45 @@ class BenchmarkResult:
             best, who = (b.max(), b.idxmax()) if len(b) else (np.nan, None)
             v, ceil = s.loc[model, t], s.loc['ceiling', t] if 'ceiling' in s.index else np.nan
             p = pr.loc[t] if len(pr) and t in pr.index.get_level_values(0) else None
-            rows.append({'metric': t, model: v, f'{model} sd': s.loc[model, f'{t} sd'], 'best baseline': who, 'best baseline value': best, 'ceiling': ceil,
-                         'beats every baseline': bool(v > best), 'gap closed': (v - best) / (ceil - best) if ceil > best else np.nan,
-                         'closest baseline, same conditions': None if p is None else p.margin.idxmin(), 'margin, same conditions': np.nan if p is None else float(p.margin.min()),
+            rows.append({'metric': t, model: v, f'{model} sd': s.loc[model, f'{t} sd'], 'best baseline': who,
+                         'best baseline value': best, 'ceiling': ceil, 'beats every baseline': bool(v > best),
+                         'gap closed': (v - best) / (ceil - best) if ceil > best else np.nan,
+                         'closest baseline, same conditions': None if p is None else p.margin.idxmin(),
+                         'margin, same conditions': np.nan if p is None else float(p.margin.min()),
                          'beats every baseline, same conditions': None if p is None else bool((p.margin > 0).all())})
         return pd.DataFrame(rows).set_index('metric')
 
 # %% ../nbs/12_benchmark.ipynb #504219c7
 def _fit_curves(model) -> dict:
-    return {'autoencoder': pd.DataFrame(model.ae_learner.history), 'flow': pd.DataFrame(model.flow_learner.history), 'alignment': model.align_log}
+    return {'autoencoder': pd.DataFrame(model.ae_learner.history), 'flow': pd.DataFrame(model.flow_learner.history),
+            'alignment': model.align_log}
 
-def run_benchmark(data:PerturbData, # The dataset
-                  splits:list|None=None, # Splits to run (default: `default_splits(data)`)
-                  seeds=(0, 1, 2), # scBIG seeds (the baselines are deterministic: run once)
-                  preset_name:str='cpu', # scBIG preset
-                  overrides:dict|None=None, # scBIG settings changed from the preset
-                  ablations:dict|None=None, # Extra scBIG variants: name -> overrides (e.g. ABLATIONS), run with `ablation_seeds`
-                  ablation_seeds=None, # Seeds of the ablations (None: the first of `seeds` only)
-                  profiles=('scbig', 'cell_eval', 'de', 'vcc', 'systema'), # Metric profiles
-                  with_baselines:bool=True, # Run every baseline of `scbig.baselines`
-                  with_ceiling:bool=True, # The split-half ceiling
-                  with_main:bool=True, # Run scBIG itself (False: only the ablations, e.g. to split the work over processes)
-                  n_cells:int=500, # Predicted cells per condition (at most the model's stored control cells)
-                  gene_embeddings=None, # A user gene table (DataFrame or path): scBIG's and, in its priors, the baselines'
-                  ceiling_repeats:int=5, # Random half splits of the ceiling
-                  log=print, # Progress messages, one line per scBIG fit (None: none)
-                  quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
-                  unknown:str='raise', # Genes the priors lack: 'raise' or 'drop', scBIG and baselines alike
-                  save_predictions=None, # A folder: every prediction is also written there (fold<f>/<method>__seed<s>.h5ad) for rescoring
-                 ) -> BenchmarkResult:
-    "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them: a `BenchmarkResult`."
-    if not isinstance(data, PerturbData): raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, ...)")
-    splits, seeds, overrides, log = splits or default_splits(data), list(seeds), dict(overrides or {}), log or (lambda *a: None)
+def run_benchmark(
+    data:PerturbData, # The dataset
+    splits:list|None=None, # Splits to run (default: `default_splits(data)`)
+    seeds=(0, 1, 2), # scBIG seeds (the baselines are deterministic: run once)
+    preset_name:str='cpu', # scBIG preset
+    overrides:dict|None=None, # scBIG settings changed from the preset
+    ablations:dict|None=None, # Extra scBIG variants: name -> overrides (e.g. ABLATIONS), run with `ablation_seeds`
+    ablation_seeds=None, # Seeds of the ablations (None: the first of `seeds` only)
+    profiles=('scbig', 'cell_eval', 'de', 'vcc', 'systema'), # Metric profiles
+    with_baselines:bool=True, # Run every baseline of `scbig.baselines`
+    with_ceiling:bool=True, # The split-half ceiling
+    with_main:bool=True, # Run scBIG itself (False: only the ablations, e.g. to split the work over processes)
+    n_cells:int=500, # Predicted cells per condition (at most the model's stored control cells)
+    gene_embeddings=None, # A user gene table (DataFrame or path): scBIG's and, in its priors, the baselines'
+    ceiling_repeats:int=5, # Random half splits of the ceiling
+    log=print, # Progress messages, one line per scBIG fit (None: none)
+    quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
+    unknown:str='raise', # Genes the priors lack: 'raise' or 'drop', scBIG and baselines alike
+    save_predictions=None, # A folder: each prediction also written there (fold<f>/<method>__seed<s>.h5ad), to rescore
+) -> BenchmarkResult:
+    "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them."
+    if not isinstance(data, PerturbData):
+        raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}",
+                        "wrap the AnnData: PerturbData(adata, ...)")
+    splits, seeds, overrides = splits or default_splits(data), list(seeds), dict(overrides or {})
+    log = log or (lambda *a: None)
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
     rows, timings, res, controls = [], {}, BenchmarkResult(None, {}), []
     gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
@@ -171,8 +186,11 @@ def run_benchmark(data:PerturbData, # The dataset
         warnings.simplefilter('ignore', PriorWarning)
         user = as_embedding_table(gene_embeddings)                       # the baselines see the priors scBIG sees
         cfg0 = preset(preset_name, **{**overrides, **({} if quiet is None else {'quiet': quiet})})
-        emb = prior_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes])), cfg0, user).emb  # targets, genes
-    variants = ([('scbig', s, overrides) for s in seeds] if with_main else []) + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items() for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))]
+        emb = prior_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes])), cfg0,   # targets, genes
+                               user).emb
+    variants = (([('scbig', s, overrides) for s in seeds] if with_main else [])
+                + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items()
+                   for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))])
     t_all = time.perf_counter()
     n_fits = len(splits) * (len(variants) + with_baselines + with_ceiling)
     bar = progress(total=n_fits, desc='benchmark', unit='fit', quiet=quiet)
@@ -189,7 +207,9 @@ def run_benchmark(data:PerturbData, # The dataset
                 ctrl = real.X[(real.obs.condition == data.control).values].mean(0)
                 for c in sp.test:
                     p = pred.X[(pred.obs.condition == c).values].mean(0)
-                    res.deltas[(method, c)] = (np.asarray(real.X[(real.obs.condition == c).values].mean(0)).ravel() - np.asarray(ctrl).ravel(), np.asarray(p).ravel() - np.asarray(ctrl).ravel())
+                    res.deltas[(method, c)] = (np.asarray(real.X[(real.obs.condition == c).values].mean(0)).ravel()
+                                               - np.asarray(ctrl).ravel(),
+                                               np.asarray(p).ravel() - np.asarray(ctrl).ravel())
         for name, seed, o in variants:
             t0 = time.perf_counter()
             bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: {name} seed {seed}")
@@ -197,11 +217,13 @@ def run_benchmark(data:PerturbData, # The dataset
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', PriorWarning)
                 m = SCBIG(cfg, gene_embeddings=user).fit(data, sp, unknown=unknown)
-            ways = {name: {}}                                                      # the fit as configured, and the same fit's variants (one ODE pass for all)
-            if m.anchor_map is not None and m.config.anchor_weight < 1:          # without its linear anchor (nor gain): the flow alone
-                ways[f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)'] = dict(anchor_weight=1.0, gain=1.0)
-            if m.gain_scores: ways[f'{name} gain 1'] = dict(gain=1.0)             # at gain 1 (none; also where that is the model's own: every fold has each variant)
-            if name == 'scbig' and m.gain_scores:                                 # and at the gain the val L1 rank alone picks
+            ways = {name: {}}              # the fit as configured, and the same fit's variants (one ODE pass for all)
+            if m.anchor_map is not None and m.config.anchor_weight < 1:  # without its linear anchor (nor gain): the
+                alone = f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)'         # flow alone
+                ways[alone] = dict(anchor_weight=1.0, gain=1.0)
+            if m.gain_scores: ways[f'{name} gain 1'] = dict(gain=1.0)   # at gain 1 (none; also where that is the
+                                                                        # model's own: every fold has each variant)
+            if name == 'scbig' and m.gain_scores:                       # and at the gain the val L1 rank alone picks
                 ways['scbig gain by val L1 rank alone'] = dict(gain=choose_gain(m.gain_scores, bound_mse=False))
             n_pred = min(n_cells, len(m.pool))                            # each predicted cell its own source cell
             n_used.append(n_pred)
@@ -209,11 +231,13 @@ def run_benchmark(data:PerturbData, # The dataset
                 add(label, seed, pred)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
             gains.setdefault(name, []).append(float(m.gain))
-            if m.val_conditions:                   # what the fit saw on its val conditions (the flow's best Pearson delta)
-                vals.setdefault(name, []).append({'fold': f, 'seed': seed, 'flow_val_r': -float(m.flow_learner.best_val),
+            if m.val_conditions:             # what the fit saw on its val conditions (the flow's best Pearson delta)
+                vals.setdefault(name, []).append({'fold': f, 'seed': seed,
+                                                  'flow_val_r': -float(m.flow_learner.best_val),
                                                   'gain': float(m.gain), 'gain_scores': m.gain_scores})
             if name not in res.curves: res.curves[name] = _fit_curves(m)
-            if name == 'scbig' and not res.programs: res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
+            if name == 'scbig' and not res.programs:
+                res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
             msg = f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}"
             with bar.external_write_mode(): log(msg)           # the line above the bars, not through them
             bar.update(1)
@@ -229,11 +253,17 @@ def run_benchmark(data:PerturbData, # The dataset
             controls.append(ctl.assign(seed=seeds[0], fold=f))
             rows.append(controls[-1][controls[-1].method == 'ceiling']); bar.update(1)
     bar.close()
-    res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells'] + [c for c in rows[0].columns if ':' in c]]
-    res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'), 'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
-                'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds, 'preset': preset_name, 'overrides': overrides,
-                'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': min(n_used, default=n_cells), 'ceiling_repeats': ceiling_repeats,
-                'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
+    res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells']
+                                                     + [c for c in rows[0].columns if ':' in c]]
+    res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'),
+                'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
+                'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds,
+                'preset': preset_name, 'overrides': overrides,
+                'ablations': {k: v for k, v in (ablations or {}).items()},
+                'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds),
+                'profiles': list(profiles), 'n_cells_predicted': min(n_used, default=n_cells),
+                'ceiling_repeats': ceiling_repeats, 'seconds': {k: float(np.sum(v)) for k, v in timings.items()},
+                'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
                 'conventions': conventions(data, splits[0], profiles)}
     res.info['gains'], res.info['gene_embeddings'], res.info['val'] = gains, _table_info(user), vals
     res.info['sanity'] = sanity_records(sanity_table(pd.concat(controls))) if controls else None
@@ -246,19 +276,25 @@ def _boot(d:np.ndarray, n_boot:int, level:float, seed:int) -> np.ndarray:
     draws = np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))
     return np.quantile(d[draws].mean(1), [(1 - level) / 2, (1 + level) / 2])
 
-def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult(pd.read_csv('metrics.csv'), {})`)
-            model:str='scbig', # The method to compare
-            baselines=None, # Methods to compare it with (default: every method but the model's variants and the ceiling)
-            metrics=None, # Metric columns (default: TARGETS)
-            n_boot:int=2000, # Bootstrap draws of the conditions
-            level:float=0.95, # Level of the interval
-            seed:int=0, # Seed of the draws
-           ) -> pd.DataFrame:
-    "The model against each baseline on the same conditions, per condition (the model's value averaged over its seeds): rows (metric, baseline): n, margin, its bootstrap interval over conditions, and the conditions won, tied and lost."
-    if not 0 < level < 1 or n_boot < 1: raise ConfigError(f"level={level}, n_boot={n_boot}", "use 0 < level < 1 and n_boot >= 1")
+def margins(
+    res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult(pd.read_csv('metrics.csv'), {})`)
+    model:str='scbig', # The method to compare
+    baselines=None, # Methods to compare it with (default: every method but the model's variants and the ceiling)
+    metrics=None, # Metric columns (default: TARGETS)
+    n_boot:int=2000, # Bootstrap draws of the conditions
+    level:float=0.95, # Level of the interval
+    seed:int=0, # Seed of the draws
+) -> pd.DataFrame:
+    """The model against each baseline on the same conditions, per condition (the model's value averaged over its
+    seeds): rows (metric, baseline): n, margin, its bootstrap interval over conditions, and the conditions won, tied
+    and lost."""
+    if not 0 < level < 1 or n_boot < 1: raise ConfigError(f"level={level}, n_boot={n_boot}",
+                                                          "use 0 < level < 1 and n_boot >= 1")
     m, rows = res.metrics, []
-    if model not in set(m.method): raise ConfigError(f"no method {model!r} in the results", f"use one of {sorted(set(m.method))}")
-    base = baselines or [k for k in dict.fromkeys(m.method) if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
+    if model not in set(m.method): raise ConfigError(f"no method {model!r} in the results",
+                                                     f"use one of {sorted(set(m.method))}")
+    base = baselines or [k for k in dict.fromkeys(m.method)
+                         if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
     lo_name, hi_name = f'{level:.0%} low', f'{level:.0%} high'
     for t in metrics or [t for t in headline_targets(res) if t in m.columns]:
         own = m[m.method == model].groupby('condition')[t].mean()
@@ -268,7 +304,8 @@ def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult
             if not len(d): continue
             lo, hi = _boot(d, n_boot, level, seed)          # the same draws for every pair: an interval does not
                                                             # depend on the others asked for
-            rows.append({'metric': t, 'baseline': b, 'n': len(d), 'margin': float(d.mean()), lo_name: float(lo), hi_name: float(hi),
+            rows.append({'metric': t, 'baseline': b, 'n': len(d), 'margin': float(d.mean()), lo_name: float(lo),
+                         hi_name: float(hi),
                          'wins': int((d > 0).sum()), 'ties': int((d == 0).sum()), 'losses': int((d < 0).sum())})
     cols = ['n', 'margin', lo_name, hi_name, 'wins', 'ties', 'losses']
     return pd.DataFrame(rows).set_index(['metric', 'baseline'])[cols] if rows else pd.DataFrame(columns=cols)
@@ -579,28 +616,48 @@ def write_report(res:BenchmarkResult, # A `run_benchmark` result
     return {k: out/k for k in ('metrics.csv', 'summary.csv', 'targets.csv', 'run.json', 'report.md', 'report.html')}
 
 # %% ../nbs/12_benchmark.ipynb #c1f043bb
-def results_table(out_dir, # A folder written by `write_report` (e.g. by `scbig benchmark --out DIR`)
-                  metrics=('scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1', 'cell_eval:pearson_delta'), # Columns to show
-                  subgroup:str='all', # Which subgroup of conditions
-                 ) -> str:
-    "The headline table of a written benchmark (mean ± sd over seeds), with the command and conventions that produced it, as text."
+def results_table(
+    out_dir, # A folder written by `write_report` (e.g. by `scbig benchmark --out DIR`)
+    metrics=('scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1', 'cell_eval:pearson_delta'), # Columns
+    subgroup:str='all', # Which subgroup of conditions
+) -> str:
+    """The headline table of a written benchmark (mean ± sd over seeds), with the command and conventions that
+    produced it, as text."""
     out = Path(out_dir)
-    if not (out/'summary.csv').is_file(): raise DataNotFoundError(f"no benchmark results in {out}", "run `scbig benchmark --out DIR` first")
+    if not (out/'summary.csv').is_file(): raise DataNotFoundError(f"no benchmark results in {out}",
+                                                                  "run `scbig benchmark --out DIR` first")
     s, info = pd.read_csv(out/'summary.csv', index_col=[0, 1]), json.loads((out/'run.json').read_text())
     s = s.xs(subgroup, level='subgroup')
-    t = pd.DataFrame({m: [f"{v:.3f}" + (f" ± {sd:.3f}" if pd.notna(sd) else '') if pd.notna(v) else 'n/a' for v, sd in zip(s[m], s[f'{m} sd'])] for m in metrics if m in s}, index=s.index)
+    t = pd.DataFrame({m: [f"{v:.3f}" + (f" ± {sd:.3f}" if pd.notna(sd) else '') if pd.notna(v) else 'n/a'
+                          for v, sd in zip(s[m], s[f'{m} sd'])] for m in metrics if m in s}, index=s.index)
     t.insert(0, 'conditions', s['n'].astype(int))
     tg = pd.read_csv(out/'targets.csv', index_col=0)
-    mg = margins(BenchmarkResult(pd.read_csv(out/'metrics.csv'), {})) if (out/'metrics.csv').is_file() else None   # the margins' bootstrap intervals
-    ci = lambda m, b: f", 95% interval over conditions {mg.loc[(m, b), '95% low']:+.3f} to {mg.loc[(m, b), '95% high']:+.3f}" if mg is not None and (m, b) in mg.index else ''
-    lines = ([f"command: {info['command']}"] if info.get('command') else []) + [f"{info['dataset']}: {info['split']}; scBIG preset '{info['preset']}', seeds {info['seeds']}; {subgroup} held-out conditions; "
-             f"{info['n_cells_predicted']} predicted cells per condition; wall time {info['seconds_total'] / 60:.1f} min", '', t.to_string(), '']
-    lines += [f"{m}: scBIG {r['scbig']:.3f} vs best baseline {r['best baseline']} {r['best baseline value']:.3f}, ceiling {r['ceiling']:.3f}: "
-              + ('beats every baseline' if r['beats every baseline'] else 'does NOT beat every baseline') + (f", closes {r['gap closed']:.0%} of the gap" if pd.notna(r['gap closed']) else '')
-              + (f"; on the same conditions as each baseline: {'beats every baseline' if r['beats every baseline, same conditions'] in (True, 'True') else 'does NOT beat every baseline'} (closest: {r['closest baseline, same conditions']}, margin {r['margin, same conditions']:+.3f}{ci(m, r['closest baseline, same conditions'])})" if 'margin, same conditions' in r and pd.notna(r['margin, same conditions']) else '')
+    mg = (margins(BenchmarkResult(pd.read_csv(out/'metrics.csv'), {}))   # the margins' bootstrap intervals
+          if (out/'metrics.csv').is_file() else None)
+    ci = lambda m, b: (f", 95% interval over conditions {mg.loc[(m, b), '95% low']:+.3f} to "
+                       f"{mg.loc[(m, b), '95% high']:+.3f}" if mg is not None and (m, b) in mg.index else '')
+    lines = (([f"command: {info['command']}"] if info.get('command') else [])
+             + [f"{info['dataset']}: {info['split']}; scBIG preset '{info['preset']}', seeds {info['seeds']}; "
+                f"{subgroup} held-out conditions; "
+                f"{info['n_cells_predicted']} predicted cells per condition; "
+                f"wall time {info['seconds_total'] / 60:.1f} min", '', t.to_string(), ''])
+    lines += [f"{m}: scBIG {r['scbig']:.3f} vs best baseline {r['best baseline']} {r['best baseline value']:.3f}, "
+              f"ceiling {r['ceiling']:.3f}: "
+              + ('beats every baseline' if r['beats every baseline'] else 'does NOT beat every baseline')
+              + (f", closes {r['gap closed']:.0%} of the gap" if pd.notna(r['gap closed']) else '')
+              + ("; on the same conditions as each baseline: "
+                 + ('beats every baseline' if r['beats every baseline, same conditions'] in (True, 'True')
+                    else 'does NOT beat every baseline')
+                 + f" (closest: {r['closest baseline, same conditions']}, margin {r['margin, same conditions']:+.3f}"
+                 f"{ci(m, r['closest baseline, same conditions'])})"
+                 if 'margin, same conditions' in r and pd.notna(r['margin, same conditions']) else '')
               for m, r in tg.iterrows()]
-    lines += ['', "Metrics: scbig profile (Pearson of deltas over all genes, r_all; PDS) and cell_eval profile (discrimination score L1, pearson_delta);",
-              "mean over conditions per seed, then mean ± sd over seeds; baselines and the split-half ceiling are deterministic (no sd);",
-              "NaN (e.g. the additive baseline on conditions it cannot predict, or the control baseline's constant delta) is left out of a mean (scbig) or kept (cell_eval);",
-              "'same conditions': scBIG's mean over only the conditions where that baseline has a value, against the baseline's mean over them (additive: pairs with a gene seen alone)."]
+    lines += ['', "Metrics: scbig profile (Pearson of deltas over all genes, r_all; PDS) and cell_eval profile "
+                  "(discrimination score L1, pearson_delta);",
+              "mean over conditions per seed, then mean ± sd over seeds; baselines and the split-half ceiling are "
+              "deterministic (no sd);",
+              "NaN (e.g. the additive baseline on conditions it cannot predict, or the control baseline's constant "
+              "delta) is left out of a mean (scbig) or kept (cell_eval);",
+              "'same conditions': scBIG's mean over only the conditions where that baseline has a value, against the "
+              "baseline's mean over them (additive: pairs with a gene seen alone)."]
     return '\n'.join(lines)

@@ -33,7 +33,7 @@ __all__ = ['PROFILES', 'NAN_POLICIES', 'CROSS_CHECKED', 'pearson', 'mse', 'mae',
 def pearson(true:np.ndarray, # (G,) true values
             pred:np.ndarray, # (G,) predicted values
            ) -> float:
-    "Pearson correlation; NaN (never a warning) when either vector is constant (range < 1e-12: rounding noise) or shorter than 2."
+    "Pearson correlation; NaN (never a warning) if a vector is constant (range < 1e-12) or has fewer than 2 values"
     x, y = np.asarray(true, dtype=np.float64).ravel(), np.asarray(pred, dtype=np.float64).ravel()
     if x.size < 2 or not (np.isfinite(x).all() and np.isfinite(y).all()): return np.nan
     if np.ptp(x) < 1e-12 or np.ptp(y) < 1e-12: return np.nan
@@ -90,7 +90,7 @@ def discrimination_score(true_delta:np.ndarray, # (N, G) real deltas δ_q, rows 
                          genes:pd.Index, # G gene names (the column named like a condition is left out)
                          metric:str='l1', # 'l1', 'l2' or 'cosine'
                         ) -> np.ndarray:
-    "cell-eval's PDS for each condition: 1 − r/N, r the 0-based rank of the right real delta among all N (cosine: NaN for δ̂ = 0)."
+    "cell-eval's PDS: 1 − r/N per condition, r the 0-based rank of its real delta among the N (cosine: NaN if δ̂ = 0)"
     d = {'l1': 'cityblock', 'l2': 'euclidean', 'cosine': 'cosine'}[metric]
     N, out = len(conditions), np.empty(len(conditions))
     for i, c in enumerate(conditions):
@@ -253,15 +253,16 @@ def ranksums_many(Xs:list, # (n_i, G) cells of each condition
                   block:int=256, # Genes at a time (bounds memory)
                  ) -> np.ndarray:
     """`ranksums_p(X, Y)` for every X of `Xs`, bit for bit, as a (len(Xs), G) array: X's rank sum in the pooled
-    sample is U₁ + n₁(n₁ + 1)/2, so the control is sorted once per gene (`_u_many`) instead of ranked again with every
-    condition (which made scBIG's profile, and its split-half ceiling, grow faster than the cells)."""
+    sample is U₁ + n₁(n₁ + 1)/2, so the control is sorted once per gene (`_u_many`) instead of ranked again with
+    every condition (which made scBIG's profile, and its split-half ceiling, grow faster than the cells)."""
     Y = np.asarray(Y); n2, G = Y.shape
     if not len(Xs): return np.zeros((0, G))
     U1, _, sizes = _u_many(Xs, Y, block, ties=False)
     n1 = sizes[:, None].astype(np.float64); n = n1 + n2
     z = (U1 + n1 * (n1 + 1) / 2 - n1 * (n + 1) / 2) / np.sqrt(n1 * n2 * (n + 1) / 12)
     p = 2 * stats.norm.sf(np.abs(z))
-    flat = np.stack([np.asarray(X).std(axis=0, dtype=np.float64) == 0 for X in Xs]) & (Y.std(axis=0, dtype=np.float64) == 0)
+    flat = (np.stack([np.asarray(X).std(axis=0, dtype=np.float64) == 0 for X in Xs])
+            & (Y.std(axis=0, dtype=np.float64) == 0))
     return np.where(flat, 1.0, p)
 
 
@@ -297,10 +298,12 @@ def wilcoxon_de(cells:dict, # condition -> (n, G) cells of that condition
     if fdr_scope not in ('condition', 'run'): raise ConfigError(f"fdr_scope={fdr_scope!r}", "use 'condition' or 'run'")
     c_mean = ctrl_cells.mean(axis=0, dtype=np.float64)          # float32 cells: float64 sums, as before
     pvals = mannwhitney_many(list(cells.values()), ctrl_cells)           # the control sorted once for all conditions
-    parts = [pd.DataFrame({'condition': c, 'gene': genes, 'lfc': lfc_pdex(X.mean(axis=0, dtype=np.float64), c_mean), 'pval': p})
+    parts = [pd.DataFrame({'condition': c, 'gene': genes, 'lfc': lfc_pdex(X.mean(axis=0, dtype=np.float64), c_mean),
+                           'pval': p})
              for (c, X), p in zip(cells.items(), pvals)]
     df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=['condition', 'gene', 'lfc', 'pval'])
-    df['fdr'] = df.groupby('condition', sort=False)['pval'].transform(bh) if fdr_scope == 'condition' else bh(df['pval'].values)
+    df['fdr'] = (df.groupby('condition', sort=False)['pval'].transform(bh) if fdr_scope == 'condition'
+                 else bh(df['pval'].values))
     return df
 
 # %% ../nbs/11_metrics.ipynb #f3484801
@@ -331,18 +334,22 @@ def de_genes(method:str, # 'top_delta', 'ttest', 'ttest_non_dropout' or 'wilcoxo
 # %% ../nbs/11_metrics.ipynb #150212d3
 PROFILES = {
     'scbig': dict(source='scBIG train_norman_additive.py::compute_full_11_metrics',
-                  metrics=['r_all', 'r_de', 'acc_all', 'acc_de', 'L2', 'mse', 'mae', 'de_spearman_sig', 'pds', 'pearson_delta_20'],
+                  metrics=['r_all', 'r_de', 'acc_all', 'acc_de', 'L2', 'mse', 'mae', 'de_spearman_sig', 'pds',
+                           'pearson_delta_20'],
                   control_source='real', de='top_delta', n_de=20, nan_policy='skip', zero_genes='keep'),
     'gears': dict(source='GEARS gears/inference.py (compute_metrics, deeper analysis)',
                   metrics=['pearson', 'mse', 'pearson_de', 'mse_de', 'pearson_delta', 'pearson_delta_de',
-                           'frac_correct_direction_top20_non_dropout', 'frac_opposite_direction_top20_non_dropout', 'mse_top20_de_non_dropout'],
+                           'frac_correct_direction_top20_non_dropout', 'frac_opposite_direction_top20_non_dropout',
+                           'mse_top20_de_non_dropout'],
                   control_source='real', de='ttest', n_de=20, nan_policy='zero', zero_genes='keep'),
     'cell_eval': dict(source='cell-eval 0.8.2 (MetricsEvaluator, profile full; DE by pdex 0.3.0)',
-                      metrics=['pearson_delta', 'mse', 'mae', 'mse_delta', 'mae_delta', 'discrimination_score_l1', 'discrimination_score_l2',
-                               'discrimination_score_cosine', 'overlap_at_N', 'overlap_at_50', 'overlap_at_100', 'overlap_at_200', 'overlap_at_500',
-                               'precision_at_N', 'de_direction_match', 'de_spearman_lfc_sig', 'de_sig_genes_recall', 'de_nsig_counts_real',
-                               'de_nsig_counts_pred', 'de_spearman_sig', 'pearson_edistance'],
-                      control_source='each', de='wilcoxon', n_de=None, nan_policy='keep', zero_genes='keep', fdr_scope='condition'),
+                      metrics=['pearson_delta', 'mse', 'mae', 'mse_delta', 'mae_delta',
+                               'discrimination_score_l1', 'discrimination_score_l2', 'discrimination_score_cosine',
+                               'overlap_at_N', 'overlap_at_50', 'overlap_at_100', 'overlap_at_200', 'overlap_at_500',
+                               'precision_at_N', 'de_direction_match', 'de_spearman_lfc_sig', 'de_sig_genes_recall',
+                               'de_nsig_counts_real', 'de_nsig_counts_pred', 'de_spearman_sig', 'pearson_edistance'],
+                      control_source='each', de='wilcoxon', n_de=None, nan_policy='keep', zero_genes='keep',
+                      fdr_scope='condition'),
     'systema': dict(source='Systema evaluation/ (pearson_delta_reference_metrics, centroid accuracy)',
                     metrics=['pearson_delta_pert', 'pearson_delta_pert_de', 'centroid_accuracy'],
                     control_source='real', de='ttest_non_dropout', n_de=20, nan_policy='keep', zero_genes='keep'),
@@ -364,14 +371,19 @@ def observed(data:PerturbData, # The dataset
     cond = np.concatenate([[c] * len(data.rows(c)) for c in conds])
     X = data.adata.X[np.sort(rows)] if not data.adata.isbacked else data.X_rows(np.sort(rows))
     order = np.argsort(np.argsort(rows))
-    out = ad.AnnData(X[order] if sp.issparse(X) else np.asarray(X)[order], obs=pd.DataFrame({'condition': pd.Categorical(cond)}, index=data.adata.obs_names[rows]),
+    out = ad.AnnData(X[order] if sp.issparse(X) else np.asarray(X)[order],
+                     obs=pd.DataFrame({'condition': pd.Categorical(cond)}, index=data.adata.obs_names[rows]),
                      var=pd.DataFrame(index=data.genes.copy()))
     return out
 
 # %% ../nbs/11_metrics.ipynb #f60a915e
 def _canon(a:ad.AnnData, key:str, control:str, which:str) -> np.ndarray:
-    if not isinstance(a, ad.AnnData): raise DataError(f"{which} must be an AnnData, got {type(a).__name__}", "pass predictions and observations as AnnData (e.g. model.predict(...), observed(data, ...))")
-    if key not in a.obs.columns: raise DataError(f"column {key!r} is missing from {which}.obs", f"pass condition_key= the column holding each cell's condition (found {list(a.obs.columns)[:8]})")
+    if not isinstance(a, ad.AnnData): raise DataError(f"{which} must be an AnnData, got {type(a).__name__}",
+                                                      "pass predictions and observations as AnnData (e.g. "
+                                                      "model.predict(...), observed(data, ...))")
+    if key not in a.obs.columns: raise DataError(f"column {key!r} is missing from {which}.obs",
+                                                 "pass condition_key= the column holding each cell's condition (found "
+                                                 f"{list(a.obs.columns)[:8]})")
     return normalize_conditions(a.obs[key].astype(str).values, control=control)
 
 def _dense(X) -> np.ndarray:
@@ -382,8 +394,10 @@ def _check_genes(pred:ad.AnnData, real:ad.AnnData):
     if list(pred.var_names) == list(real.var_names): return
     miss, extra = real.var_names.difference(pred.var_names), pred.var_names.difference(real.var_names)
     if not len(miss) and not len(extra):
-        raise DataError(f"pred has the same {real.n_vars} genes as real but in another order", "reorder it: pred = pred[:, real.var_names]")
-    raise DataError(f"mismatched genes: pred lacks {len(miss)} of real's {real.n_vars} genes {list(miss[:5])} and has {len(extra)} others {list(extra[:5])}",
+        raise DataError(f"pred has the same {real.n_vars} genes as real but in another order",
+                        "reorder it: pred = pred[:, real.var_names]")
+    raise DataError(f"mismatched genes: pred lacks {len(miss)} of real's {real.n_vars} genes {list(miss[:5])} and has "
+                    f"{len(extra)} others {list(extra[:5])}",
                     "predict in real's gene space (pred = pred[:, real.var_names] when pred has them all)")
 
 # %% ../nbs/11_metrics.ipynb #85835b77
@@ -446,17 +460,24 @@ def pair(pred:ad.AnnData, # Predicted cells or pseudobulks, with the condition i
     "Validate `pred` against `real` and compute means, control means and per-condition cells."
     rc, pc = _canon(real, condition_key, control, 'real'), _canon(pred, condition_key, control, 'pred')
     _check_genes(pred, real)
-    if control_source not in ('real', 'each'): raise ConfigError(f"control_source={control_source!r}", "use 'real' or 'each'")
-    if control not in set(rc): raise DataError(f"no control cells in real: no condition is {control!r}", "add the control cells (observed(data, conditions) does), or pass control= your label")
+    if control_source not in ('real', 'each'): raise ConfigError(f"control_source={control_source!r}",
+                                                                 "use 'real' or 'each'")
+    if control not in set(rc): raise DataError(f"no control cells in real: no condition is {control!r}",
+                                               "add the control cells (observed(data, conditions) does), or pass "
+                                               "control= your label")
     conds = sorted(set(rc) - {control})
-    if not conds: raise DataError("real has control cells only: nothing to evaluate", "add the cells of the conditions to evaluate")
+    if not conds: raise DataError("real has control cells only: nothing to evaluate",
+                                  "add the cells of the conditions to evaluate")
     missing = [c for c in conds if c not in set(pc)]
-    if missing: raise DataError(f"pred lacks {len(missing)} of the {len(conds)} conditions in real: {missing[:8]}", "predict every evaluated condition: model.predict(conditions)")
+    if missing: raise DataError(f"pred lacks {len(missing)} of the {len(conds)} conditions in real: {missing[:8]}",
+                                "predict every evaluated condition: model.predict(conditions)")
     if control_source == 'each' and control not in set(pc):
-        raise DataError(f"no control cells in pred, but control_source='each' takes c̄̂ from pred's own control", "predict with the control (predict(..., with_control=True)) or pass control_source='real'")
+        raise DataError(f"no control cells in pred, but control_source='each' takes c̄̂ from pred's own control",
+                        "predict with the control (predict(..., with_control=True)) or pass control_source='real'")
     RX, rc = _grouped(real.X, rc)                        # each condition's cells together, in order: its cells are
     PX, pc = _grouped(pred.X, pc)                        # views (float32 as stored), float64 per condition on access
-    if not np.isfinite(PX).all(): raise DataError(f"pred holds {int((~np.isfinite(PX)).sum())} NaN or infinite values", "fix the model's output before evaluating")
+    if not np.isfinite(PX).all(): raise DataError(f"pred holds {int((~np.isfinite(PX)).sum())} NaN or infinite values",
+                                                  "fix the model's output before evaluating")
     ri, pi = _runs(rc), _runs(pc)
     real_cells = _Cells({c: RX[ri[c]] for c in conds + [control]}, cache=[control])
     pseudo = all(pi[c].stop - pi[c].start == 1 for c in conds)
@@ -464,7 +485,8 @@ def pair(pred:ad.AnnData, # Predicted cells or pseudobulks, with the condition i
     if pseudo:
         pred_cells = _Cells({**{c: partial(np.repeat, PX[pi[c]], ri[c].stop - ri[c].start, axis=0) for c in conds},
                              control: RX[ri[control]]}, cache=[control], store=real_cells.store)
-        notes.append("pred has one pseudobulk row per condition: for cell-level metrics each row is repeated to real's cell count and pred's control cells are real's (cell-eval's baseline convention)")
+        notes.append("pred has one pseudobulk row per condition: for cell-level metrics each row is repeated to real's "
+                     "cell count and pred's control cells are real's (cell-eval's baseline convention)")
     else: pred_cells = _Cells({c: PX[pi[c]] for c in conds + ([control] if control in pi else [])}, cache=[control])
     ctrl_real = real_cells[control].mean(axis=0)
     ctrl_pred = PX[pi[control]].mean(axis=0, dtype=np.float64) if control_source == 'each' else ctrl_real
@@ -504,9 +526,10 @@ def _m_scbig(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
             ok = np.isfinite(lt) & np.isfinite(lp)
             if ok.sum() >= 5: rho = _spearman(lt[ok], lp[ok])
         top_var = np.argsort(np.var(cells - c, axis=0))[-20:]
-        rows.append(dict(r_all=_pearson_scbig(d, dh), r_de=_pearson_scbig(d[de], dh[de]), acc_all=sign_accuracy(d, dh), acc_de=sign_accuracy(d[de], dh[de]),
-                         L2=float(np.linalg.norm(x - xh)), mse=mse(x, xh), mae=mae(x, xh), de_spearman_sig=rho, pds=pds[i],
-                         pearson_delta_20=_pearson_scbig(d[top_var], dh[top_var])))
+        rows.append(dict(r_all=_pearson_scbig(d, dh), r_de=_pearson_scbig(d[de], dh[de]),
+                         acc_all=sign_accuracy(d, dh), acc_de=sign_accuracy(d[de], dh[de]),
+                         L2=float(np.linalg.norm(x - xh)), mse=mse(x, xh), mae=mae(x, xh), de_spearman_sig=rho,
+                         pds=pds[i], pearson_delta_20=_pearson_scbig(d[top_var], dh[top_var])))
     return pd.DataFrame(rows, index=pr.conditions), {}
 
 # %% ../nbs/11_metrics.ipynb #7b5fd43a
@@ -518,9 +541,11 @@ def _m_gears(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
         nd = de_genes('ttest_non_dropout', cells, ctrl, o['n_de'] or 20, ctrl_mean=c)
         d, dh = x - c, xh - pr.ctrl_pred
         s = np.abs(np.sign(dh[nd]) - np.sign(d[nd]))
-        rows.append(dict(pearson=pearson(x, xh), mse=mse(x, xh), pearson_de=pearson(x[de], xh[de]), mse_de=mse(x[de], xh[de]),
+        rows.append(dict(pearson=pearson(x, xh), mse=mse(x, xh), pearson_de=pearson(x[de], xh[de]),
+                         mse_de=mse(x[de], xh[de]),
                          pearson_delta=pearson(d, dh), pearson_delta_de=pearson(d[de], dh[de]),
-                         frac_correct_direction_top20_non_dropout=float(np.mean(s == 0)), frac_opposite_direction_top20_non_dropout=float(np.mean(s == 2)),
+                         frac_correct_direction_top20_non_dropout=float(np.mean(s == 0)),
+                         frac_opposite_direction_top20_non_dropout=float(np.mean(s == 2)),
                          mse_top20_de_non_dropout=mse(d[nd], dh[nd])))
     return pd.DataFrame(rows, index=pr.conditions), {}
 
@@ -549,7 +574,8 @@ def _de_metrics(real_de:pd.DataFrame, pred_de:pd.DataFrame, conds:list) -> tuple
         r['precision_at_N'] = len(set(s[:kp]) & set(sh[:kp])) / kp if (any_r and any_p and kp) else 0.0
         if s:
             a, b = lr.loc[c].loc[s].values, lp.reindex(pd.MultiIndex.from_product([[c], s])).values
-            r['de_direction_match'] = float(np.mean(np.sign(a) == np.sign(b[~np.isnan(b)]))) if (~np.isnan(b)).any() else np.nan
+            r['de_direction_match'] = (float(np.mean(np.sign(a) == np.sign(b[~np.isnan(b)])))
+                                       if (~np.isnan(b)).any() else np.nan)
             r['de_spearman_lfc_sig'] = _spearman(a.astype(np.float64), np.nan_to_num(b, nan=0.0).astype(np.float64))
             r['de_sig_genes_recall'] = len(set(s) & set(sh)) / len(s)
         else: r['de_direction_match'] = r['de_spearman_lfc_sig'] = r['de_sig_genes_recall'] = np.nan
@@ -557,7 +583,8 @@ def _de_metrics(real_de:pd.DataFrame, pred_de:pd.DataFrame, conds:list) -> tuple
         rows.append(r)
     t = pd.DataFrame(rows, index=conds)
     has = t['de_nsig_counts_real'] > 0
-    rho = 1.0 if not has.any() else _spearman(t.loc[has, 'de_nsig_counts_real'].values, t.loc[has, 'de_nsig_counts_pred'].values)
+    rho = 1.0 if not has.any() else _spearman(t.loc[has, 'de_nsig_counts_real'].values,
+                                              t.loc[has, 'de_nsig_counts_pred'].values)
     return t, {'de_spearman_sig': rho}
 
 # %% ../nbs/11_metrics.ipynb #95e5cd5a
@@ -569,11 +596,13 @@ def _m_cell_eval(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
                       'mse_delta': [mse(dR[i], dP[i]) for i in range(len(pr.conditions))],
                       'mae_delta': [mae(dR[i], dP[i]) for i in range(len(pr.conditions))]}, index=pr.conditions)
     for m in ('l1', 'l2', 'cosine'):
-        if f'discrimination_score_{m}' not in o['skip']: t[f'discrimination_score_{m}'] = discrimination_score(dR, dP, pr.conditions, pr.genes, m)
+        if f'discrimination_score_{m}' not in o['skip']:
+            t[f'discrimination_score_{m}'] = discrimination_score(dR, dP, pr.conditions, pr.genes, m)
     scalars = {}
     if any(m.startswith(('overlap', 'precision', 'de_')) and m not in o['skip'] for m in o['metrics']):
         pctrl = pr.pred_cells.get(pr.control, pr.real_cells[pr.control])
-        real_de = wilcoxon_de({c: _raw(pr.real_cells, c) for c in pr.conditions}, pr.real_cells[pr.control], pr.genes, o['fdr_scope'])
+        real_de = wilcoxon_de({c: _raw(pr.real_cells, c) for c in pr.conditions}, pr.real_cells[pr.control], pr.genes,
+                              o['fdr_scope'])
         pred_de = wilcoxon_de({c: _raw(pr.pred_cells, c) for c in pr.conditions}, pctrl, pr.genes, o['fdr_scope'])
         de, scalars = _de_metrics(real_de, pred_de, pr.conditions)
         t = t.join(de)
@@ -590,19 +619,24 @@ def _m_systema(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     for i, cond in enumerate(pr.conditions):
         d, dh = pr.real_means[i] - mu, pr.pred_means[i] - mu
         de = de_genes(o['de'], pr.real_cells[cond], pr.real_cells[pr.control], o['n_de'], ctrl_mean=pr.ctrl_real)
-        rows.append(dict(pearson_delta_pert=pearson(d, dh), pearson_delta_pert_de=pearson(d[de], dh[de]), centroid_accuracy=acc[i]))
+        rows.append(dict(pearson_delta_pert=pearson(d, dh), pearson_delta_pert_de=pearson(d[de], dh[de]),
+                         centroid_accuracy=acc[i]))
     return pd.DataFrame(rows, index=pr.conditions), {}
 
 def _m_perturbench(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     R, P = pr.real_means, pr.pred_means
     LR, LP = np.log2(R + 0.1) - np.log2(pr.ctrl_real + 0.1), np.log2(P + 0.1) - np.log2(pr.ctrl_pred + 0.1)
-    t = pd.DataFrame({'rmse_average': [rmse(R[i], P[i]) for i in range(len(R))], 'cosine_logfc': [cosine(LR[i], LP[i]) for i in range(len(R))],
-                      'rmse_rank_average': rank_score(R, P, 'rmse', o['seed']), 'cosine_rank_logfc': rank_score(LR, LP, 'cosine', o['seed'])}, index=pr.conditions)
+    t = pd.DataFrame({'rmse_average': [rmse(R[i], P[i]) for i in range(len(R))],
+                      'cosine_logfc': [cosine(LR[i], LP[i]) for i in range(len(R))],
+                      'rmse_rank_average': rank_score(R, P, 'rmse', o['seed']),
+                      'cosine_rank_logfc': rank_score(LR, LP, 'cosine', o['seed'])}, index=pr.conditions)
     if 'edistance' not in o['skip']:
-        t['edistance'] = [energy_distance(pr.pred_cells[c], pr.real_cells[c], 'sqeuclidean', sample_correct=True) for c in pr.conditions]
+        t['edistance'] = [energy_distance(pr.pred_cells[c], pr.real_cells[c], 'sqeuclidean',
+                                          sample_correct=True) for c in pr.conditions]
     return t, {}
 
-_COMPUTE = {'scbig': _m_scbig, 'gears': _m_gears, 'cell_eval': _m_cell_eval, 'systema': _m_systema, 'perturbench': _m_perturbench}
+_COMPUTE = {'scbig': _m_scbig, 'gears': _m_gears, 'cell_eval': _m_cell_eval, 'systema': _m_systema,
+            'perturbench': _m_perturbench}
 
 # %% ../nbs/11_metrics.ipynb #b308f9ca
 @dataclass
@@ -623,7 +657,8 @@ class Evaluation:
     def summary(self, by:str='subgroup') -> pd.DataFrame:
         "Mean of each metric by subgroup (and over all conditions), under the NaN policy; `n` = conditions."
         keep_nan = self.conventions['nan_policy'] == 'keep'
-        groups = [('all', self.table)] + ([(g, t) for g, t in self.table.groupby(by, sort=True) if g != 'all'] if by else [])
+        groups = [('all', self.table)] + ([(g, t) for g, t in self.table.groupby(by, sort=True) if g != 'all']
+                                          if by else [])
         out = pd.DataFrame({g: t[self.metrics].mean(skipna=not keep_nan) for g, t in groups}).T
         out.insert(0, 'n', [len(t) for _, t in groups])
         return out.rename_axis(by or 'subgroup')
@@ -632,21 +667,27 @@ class Evaluation:
         "The conventions, one per line, as printed under every table."
         c, sk = self.conventions, self.skipped()
         lines = [f"profile {c['profile']!r}: {c['source']}",
-                 f"control reference: {c['control']}", f"DE genes: {c['de']}", f"NaN policy: {c['nan_policy']} ({NAN_POLICIES[c['nan_policy']]})",
-                 f"genes zero in every evaluated cell: {len(self.zero_genes)} of {c['n_genes']}, {'kept' if c['zero_genes'] == 'keep' else 'dropped'} ({c['zero_genes_note']})",
-                 f"conditions: {len(self.table)}; without a value (NaN): " + (', '.join(f'{k} {v}' for k, v in sk[sk > 0].items()) or 'none')]
+                 f"control reference: {c['control']}", f"DE genes: {c['de']}",
+                 f"NaN policy: {c['nan_policy']} ({NAN_POLICIES[c['nan_policy']]})",
+                 f"genes zero in every evaluated cell: {len(self.zero_genes)} of {c['n_genes']}, "
+                 f"{'kept' if c['zero_genes'] == 'keep' else 'dropped'} ({c['zero_genes_note']})",
+                 f"conditions: {len(self.table)}; without a value (NaN): "
+                 + (', '.join(f'{k} {v}' for k, v in sk[sk > 0].items()) or 'none')]
         return '\n'.join(lines + [f"note: {n}" for n in c.get('notes', [])])
 
     def __repr__(self): return f"Evaluation of {len(self.table)} conditions\n" + self.describe()
 
 # %% ../nbs/11_metrics.ipynb #d9d462ff
-_CONTROL_TEXT = {'real': "c̄ = mean of real's control cells, used for both real and predicted deltas (scBIG/GEARS: the training controls)",
-                 'each': "c̄ from real's control cells for real deltas, c̄̂ from pred's own control for predicted deltas (cell-eval, PerturBench)"}
+_CONTROL_TEXT = {'real': "c̄ = mean of real's control cells, used for both real and predicted deltas (scBIG/GEARS: "
+                         "the training controls)",
+                 'each': "c̄ from real's control cells for real deltas, c̄̂ from pred's own control for predicted "
+                         "deltas (cell-eval, PerturBench)"}
 
 def _de_text(o:dict) -> str:
     if o['de'] is None: return 'none (no DE-restricted metric in this profile)'
     k = 'all significant' if o['n_de'] is None else f"top {o['n_de']}"
-    rule = {'top_delta': 'by |x̄_p − c̄|', 'ttest': 'by |Welch t| vs control (scanpy order)', 'ttest_non_dropout': 'by |Welch t|, dropout genes removed',
+    rule = {'top_delta': 'by |x̄_p − c̄|', 'ttest': 'by |Welch t| vs control (scanpy order)',
+            'ttest_non_dropout': 'by |Welch t|, dropout genes removed',
             'wilcoxon': f"Mann–Whitney vs control, BH FDR < 0.05 with FDR scope '{o['fdr_scope']}', "
                         "ranked by |log2FC| (pdex, ε = 0)",
             't_expressed': "by |Welch t| vs control among the expressed genes (> 0 in ≥ 10% of the condition's "
@@ -664,32 +705,40 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
              de:str|None=None, # DE-gene rule for the DE-restricted metrics (default: the profile's)
              n_de:int|None=-1, # How many DE genes (default -1: the profile's)
              nan_policy:str|None=None, # 'skip', 'zero' or 'keep' (default: the profile's)
-             zero_genes:str|None=None, # 'keep' or 'drop' the genes zero in every evaluated cell (default: the profile's)
+             zero_genes:str|None=None, # 'keep' or 'drop' genes zero in every evaluated cell (default: the profile's)
              fdr_scope:str|None=None, # 'condition' or 'run' for Wilcoxon DE (default: the profile's)
              train_means=None, # (T, G) training pseudobulks (DataFrame or array): Systema's reference; vcc's baseline
              skip=(), # Metrics not to compute (e.g. 'pearson_edistance', which is quadratic in cells)
              seed:int=0, # Seed of PerturBench's tie-breaking shuffle
              absent:str='raise', # Predicted conditions that real lacks: 'raise' or 'drop' (left out, warned)
             ) -> Evaluation:
-    "Score `pred` against `real` under a named profile: a per-condition table, one-number metrics and the conventions used."
+    "Score `pred` against `real` under a named profile: a per-condition table, one-number metrics, the conventions used"
     if profile not in PROFILES: raise ConfigError(f"unknown profile {profile!r}", f"use one of {list(PROFILES)}")
     P = PROFILES[profile]
-    o = dict(de=P['de'] if de is None else de, n_de=P['n_de'] if n_de == -1 else n_de, fdr_scope=fdr_scope or P.get('fdr_scope', 'condition'),
-             nan_policy=nan_policy or P['nan_policy'], zero_genes=zero_genes or P['zero_genes'], metrics=P['metrics'], skip=set(skip), seed=seed)
-    if o['nan_policy'] not in NAN_POLICIES: raise ConfigError(f"nan_policy={o['nan_policy']!r}", f"use one of {list(NAN_POLICIES)}")
-    if o['zero_genes'] not in ('keep', 'drop'): raise ConfigError(f"zero_genes={o['zero_genes']!r}", "use 'keep' or 'drop'")
+    o = dict(de=P['de'] if de is None else de, n_de=P['n_de'] if n_de == -1 else n_de,
+             fdr_scope=fdr_scope or P.get('fdr_scope', 'condition'),
+             nan_policy=nan_policy or P['nan_policy'], zero_genes=zero_genes or P['zero_genes'], metrics=P['metrics'],
+             skip=set(skip), seed=seed)
+    if o['nan_policy'] not in NAN_POLICIES: raise ConfigError(f"nan_policy={o['nan_policy']!r}",
+                                                              f"use one of {list(NAN_POLICIES)}")
+    if o['zero_genes'] not in ('keep', 'drop'): raise ConfigError(f"zero_genes={o['zero_genes']!r}",
+                                                                  "use 'keep' or 'drop'")
     check_conditions_scored(_canon(pred, condition_key, control, 'pred'), _canon(real, condition_key, control, 'real'),
                             control, absent)
     check_same_scale(pred.X, real.X)                      # counts-scale predictions scored on log data mean nothing
     pr = pair(pred, real, condition_key, control, control_source or P['control_source'])
-    zero = np.logical_and.reduce([~_raw(pr.real_cells, c).any(axis=0) for c in pr.real_cells])   # no stacked copy of the cells
+    zero = np.logical_and.reduce([~_raw(pr.real_cells, c).any(axis=0)   # no stacked copy of the cells
+                                  for c in pr.real_cells])
     if o['zero_genes'] == 'drop': pr = _keep_genes(pr, ~zero)
     if profile == 'systema' and train_means is None:
         raise ConfigError("profile 'systema' needs the training perturbations' means (its reference μ_pert)",
                           "pass train_means=data.pseudobulk(split.train)")
     if profile in ('systema', 'vcc') and train_means is not None:   # vcc: the rows of the cell-mean baseline
-        tm = train_means.reindex(columns=real.var_names).values if isinstance(train_means, pd.DataFrame) else np.asarray(train_means)
-        if tm.ndim != 2 or tm.shape[1] != real.n_vars or not np.isfinite(tm).all(): raise DataError(f"train_means must be (T, {real.n_vars}) and finite, got {tm.shape}", "pass data.pseudobulk(split.train)")
+        tm = (train_means.reindex(columns=real.var_names).values if isinstance(train_means, pd.DataFrame)
+              else np.asarray(train_means))
+        if tm.ndim != 2 or tm.shape[1] != real.n_vars or not np.isfinite(tm).all():
+            raise DataError(f"train_means must be (T, {real.n_vars}) and finite, got {tm.shape}",
+                            "pass data.pseudobulk(split.train)")
         o['train_rows'] = tm[:, ~zero] if o['zero_genes'] == 'drop' else tm
         o['train_means'] = o['train_rows'].mean(axis=0)
     t, scalars = _COMPUTE[profile](pr, o)
@@ -699,18 +748,24 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
     t.insert(0, 'n_cells', [len(_raw(pr.real_cells, c)) for c in pr.conditions])
     t.insert(0, 'subgroup', [sub.get(c, 'all') for c in pr.conditions])
     t.index.name = 'condition'
-    conv = dict(profile=profile, source=P['source'], control=_CONTROL_TEXT[control_source or P['control_source']], de=_de_text(o),
-                nan_policy=o['nan_policy'], zero_genes=o['zero_genes'], n_genes=len(real.var_names), fdr_scope=o['fdr_scope'],
-                zero_genes_note='as the tool does' if o['zero_genes'] == P['zero_genes'] else f"the tool keeps them", notes=list(pr.notes))
-    if profile == 'systema': conv['notes'].append('μ_pert = mean of the training perturbations\' centroids (train_means)')
+    conv = dict(profile=profile, source=P['source'], control=_CONTROL_TEXT[control_source or P['control_source']],
+                de=_de_text(o), nan_policy=o['nan_policy'], zero_genes=o['zero_genes'], n_genes=len(real.var_names),
+                fdr_scope=o['fdr_scope'],
+                zero_genes_note='as the tool does' if o['zero_genes'] == P['zero_genes'] else f"the tool keeps them",
+                notes=list(pr.notes))
+    if profile == 'systema':
+        conv['notes'].append('μ_pert = mean of the training perturbations\' centroids (train_means)')
     return Evaluation(t, scalars, conv, list(real.var_names[zero]))
 
 # %% ../nbs/11_metrics.ipynb #888990c1
 def _keep_genes(pr:Pair, keep:np.ndarray) -> Pair:
     "The same pair restricted to the genes in `keep`."
-    return Pair(pr.genes[keep], pr.conditions, pr.control, pr.real_means[:, keep], pr.pred_means[:, keep], pr.ctrl_real[keep], pr.ctrl_pred[keep],
-                _Cells({c: partial(lambda c: _raw(pr.real_cells, c)[:, keep], c) for c in pr.real_cells}, cache=[pr.control]),
-                _Cells({c: partial(lambda c: _raw(pr.pred_cells, c)[:, keep], c) for c in pr.pred_cells}, cache=[pr.control]), pr.notes + ['genes zero in every evaluated cell were dropped'])
+    return Pair(pr.genes[keep], pr.conditions, pr.control, pr.real_means[:, keep], pr.pred_means[:, keep],
+                pr.ctrl_real[keep], pr.ctrl_pred[keep],
+                _Cells({c: partial(lambda c: _raw(pr.real_cells, c)[:, keep], c) for c in pr.real_cells},
+                       cache=[pr.control]),
+                _Cells({c: partial(lambda c: _raw(pr.pred_cells, c)[:, keep], c) for c in pr.pred_cells},
+                       cache=[pr.control]), pr.notes + ['genes zero in every evaluated cell were dropped'])
 
 # %% ../nbs/11_metrics.ipynb #16eaa73b
 def ceiling(real:ad.AnnData, # Observed cells of the evaluated conditions plus control cells
@@ -725,16 +780,20 @@ def ceiling(real:ad.AnnData, # Observed cells of the evaluated conditions plus c
     rc = _canon(real, condition_key, control, 'real')
     idx = pd.Series(rc).groupby(rc).indices
     small = [c for c, ix in idx.items() if len(ix) < 2]
-    if small: raise DataError(f"{len(small)} conditions have fewer than 2 cells: {small[:5]}", "a split-half ceiling needs at least 2 cells per condition")
+    if small: raise DataError(f"{len(small)} conditions have fewer than 2 cells: {small[:5]}",
+                              "a split-half ceiling needs at least 2 cells per condition")
     evs = []
     for r in range(n_repeats):
         rng = np.random.default_rng([seed, r])
         halves = [rng.permutation(ix) for ix in idx.values()]
-        a = np.concatenate([h[:len(h) // 2] for h in halves]); b = np.concatenate([h[len(h) // 2: 2 * (len(h) // 2)] for h in halves])
+        a = np.concatenate([h[:len(h) // 2] for h in halves])
+        b = np.concatenate([h[len(h) // 2: 2 * (len(h) // 2)] for h in halves])
         evs.append(evaluate(real[b], real[a], profile, condition_key=condition_key, control=control, **kwargs))
     num = pd.concat([e.table[e.metrics] for e in evs]).groupby(level=0).mean()
     t = evs[0].table[['subgroup', 'n_cells']].join(num)
-    conv = dict(evs[0].conventions); conv['notes'] = conv['notes'] + [f"split-half ceiling: real vs real, halves of ⌊n/2⌋ cells, mean of {n_repeats} splits (seed {seed}), no Spearman–Brown correction"]
+    conv = dict(evs[0].conventions)
+    conv['notes'] = conv['notes'] + [f"split-half ceiling: real vs real, halves of ⌊n/2⌋ cells, mean of "
+                                     f"{n_repeats} splits (seed {seed}), no Spearman–Brown correction"]
     scal = {k: _nanmean([e.scalars[k] for e in evs]) for k in evs[0].scalars}
     return Evaluation(t, scal, conv, evs[0].zero_genes)
 
@@ -743,9 +802,11 @@ def combine(evals:list) -> Evaluation:
     "One Evaluation from several (e.g. the folds of a k-fold split), with their per-condition tables concatenated."
     if not evals: raise ConfigError("nothing to combine", "pass a list of Evaluations")
     p = {e.conventions['profile'] for e in evals}
-    if len(p) > 1: raise ConfigError(f"cannot combine evaluations of different profiles {sorted(p)}", "combine one profile at a time")
+    if len(p) > 1: raise ConfigError(f"cannot combine evaluations of different profiles {sorted(p)}",
+                                     "combine one profile at a time")
     t = pd.concat([e.table for e in evals])
-    conv = dict(evals[0].conventions); conv['notes'] = list(dict.fromkeys(n for e in evals for n in e.conventions['notes']))
+    conv = dict(evals[0].conventions)
+    conv['notes'] = list(dict.fromkeys(n for e in evals for n in e.conventions['notes']))
     scal = {k: _nanmean([e.scalars.get(k, np.nan) for e in evals]) for k in evals[0].scalars}
     return Evaluation(t, scal, conv, evals[0].zero_genes)
 
@@ -767,16 +828,19 @@ def plot_metric(results:pd.DataFrame, # A `compare` table (index: method, subgro
                 ceiling:str|None='ceiling', # Method drawn as a dashed line per subgroup, not a bar (None: no line)
                 ax=None, # Axes to draw on (default: a new figure)
                ):
-    "Bars of `metric` by subgroup and method, with the split-half ceiling as a line over each subgroup; returns the Axes."
+    "Bars of `metric` by subgroup and method, the split-half ceiling as a line over each subgroup; returns the Axes."
     order = lambda lvl: list(dict.fromkeys(results.index.get_level_values(lvl)))
     t = results[metric].unstack(0).reindex(index=order(1), columns=order(0))      # keep the table's order
     methods = [m for m in t.columns if m != ceiling]
     if ax is None: _, ax = plt.subplots(figsize=(1.2 + 1.1 * len(t), 3.2), dpi=72)
     w = 0.8 / len(methods)
-    for j, m in enumerate(methods): ax.bar(np.arange(len(t)) + (j - (len(methods) - 1) / 2) * w, t[m].values, w, label=m)
+    for j, m in enumerate(methods): ax.bar(np.arange(len(t)) + (j - (len(methods) - 1) / 2) * w, t[m].values, w,
+                                           label=m)
     if ceiling in t.columns:
-        for i, v in enumerate(t[ceiling].values): ax.hlines(v, i - 0.45, i + 0.45, colors='k', linestyles='--', label='ceiling (split-half)' if i == 0 else None)
-    ax.set_xticks(np.arange(len(t)), t.index, fontsize=8, rotation=20, ha='right'); ax.set_ylabel(metric); ax.axhline(0, color='grey', lw=.5)
+        for i, v in enumerate(t[ceiling].values): ax.hlines(v, i - 0.45, i + 0.45, colors='k', linestyles='--',
+                                                            label='ceiling (split-half)' if i == 0 else None)
+    ax.set_xticks(np.arange(len(t)), t.index, fontsize=8, rotation=20, ha='right')
+    ax.set_ylabel(metric); ax.axhline(0, color='grey', lw=.5)
     ax.legend(fontsize=7, ncol=2, frameon=False, loc='upper left', bbox_to_anchor=(1, 1))
     return ax
 
@@ -786,13 +850,14 @@ def expand(pred:ad.AnnData, # One pseudobulk row per condition (e.g. a baseline'
            condition_key:str='condition', # Column of `obs` (both files) with the condition
            control:str='control', # Control label
           ) -> ad.AnnData:
-    "Predicted cells: each condition's row repeated to real's cell count, and real's control cells (cell-eval's baseline convention)."
+    "Predicted cells: each condition's row repeated to real's cell count, plus real's control cells (cell-eval's way)"
     rc, pc = _canon(real, condition_key, control, 'real'), _canon(pred, condition_key, control, 'pred')
     _check_genes(pred, real)
     counts = pd.Series(rc).value_counts()
     conds = sorted(set(rc) - {control})
     missing = [c for c in conds if c not in set(pc)]
-    if missing: raise DataError(f"pred lacks {len(missing)} of the {len(conds)} conditions in real: {missing[:8]}", "predict every evaluated condition")
+    if missing: raise DataError(f"pred lacks {len(missing)} of the {len(conds)} conditions in real: {missing[:8]}",
+                                "predict every evaluated condition")
     PX = _dense(pred.X); first = {c: i for i, c in reversed(list(enumerate(pc)))}
     X = np.vstack([np.repeat(PX[[first[c]]], counts[c], axis=0) for c in conds] + [_dense(real.X[rc == control])])
     cond = np.concatenate([[c] * counts[c] for c in conds] + [[control] * counts[control]])
@@ -800,8 +865,10 @@ def expand(pred:ad.AnnData, # One pseudobulk row per condition (e.g. a baseline'
     return ad.AnnData(X, obs=obs, var=pd.DataFrame(index=real.var_names.copy()))
 
 # %% ../nbs/11_metrics.ipynb #20e10536
-CROSS_CHECKED = ['pearson_delta', 'mse', 'mae', 'mse_delta', 'mae_delta', 'discrimination_score_l1', 'discrimination_score_l2', 'discrimination_score_cosine',
-                 'overlap_at_N', 'precision_at_N', 'de_direction_match', 'de_spearman_lfc_sig', 'de_sig_genes_recall', 'de_nsig_counts_real', 'de_nsig_counts_pred']
+CROSS_CHECKED = ['pearson_delta', 'mse', 'mae', 'mse_delta', 'mae_delta',
+                 'discrimination_score_l1', 'discrimination_score_l2', 'discrimination_score_cosine',
+                 'overlap_at_N', 'precision_at_N', 'de_direction_match', 'de_spearman_lfc_sig', 'de_sig_genes_recall',
+                 'de_nsig_counts_real', 'de_nsig_counts_pred']
 
 def cross_check(pred:ad.AnnData, # Predicted cells (use `expand` for a pseudobulk prediction), with control cells
                 real:ad.AnnData, # Observed cells with control cells
@@ -809,17 +876,22 @@ def cross_check(pred:ad.AnnData, # Predicted cells (use `expand` for a pseudobul
                 control:str='control', # Control label
                 metrics:list=CROSS_CHECKED, # Metrics to compare
                ) -> pd.DataFrame:
-    "Run cell-eval's MetricsEvaluator and scbig's 'cell_eval' profile on the same pair: one row per (metric, condition)."
+    "Run cell-eval's MetricsEvaluator and scbig's 'cell_eval' profile on the same pair: a row per (metric, condition)."
     try:
         from cell_eval import MetricsEvaluator
-    except ImportError as e: raise ConfigError("cross_check needs the cell-eval package", "pip install 'cell-eval>=0.8.2' (Python >= 3.11)") from e
+    except ImportError as e: raise ConfigError("cross_check needs the cell-eval package",
+                                               "pip install 'cell-eval>=0.8.2' (Python >= 3.11)") from e
     import tempfile
-    ours = evaluate(pred, real, 'cell_eval', condition_key=condition_key, control=control, skip=['pearson_edistance']).table
+    ours = evaluate(pred, real, 'cell_eval', condition_key=condition_key, control=control,
+                    skip=['pearson_edistance']).table
     with tempfile.TemporaryDirectory() as d:
-        ev = MetricsEvaluator(adata_pred=pred.copy(), adata_real=real.copy(), control_pert=control, pert_col=condition_key, num_threads=1, outdir=d + '/out')
-        theirs, _ = ev.compute(profile='full', write_csv=False, skip_metrics=['clustering_agreement', 'pearson_edistance'])
+        ev = MetricsEvaluator(adata_pred=pred.copy(), adata_real=real.copy(), control_pert=control,
+                              pert_col=condition_key, num_threads=1, outdir=d + '/out')
+        theirs, _ = ev.compute(profile='full', write_csv=False,
+                               skip_metrics=['clustering_agreement', 'pearson_edistance'])
     theirs = theirs.to_pandas().set_index('perturbation').reindex(ours.index)
-    out = pd.concat({m: pd.DataFrame({'scbig': ours[m].astype(float), 'cell_eval': theirs[m].astype(float)}) for m in metrics}, names=['metric'])
+    out = pd.concat({m: pd.DataFrame({'scbig': ours[m].astype(float),
+                                      'cell_eval': theirs[m].astype(float)}) for m in metrics}, names=['metric'])
     out['abs_diff'] = (out['scbig'] - out['cell_eval']).abs()
     return out
 
