@@ -1,4 +1,5 @@
-"""Train scBIG and every baseline on the same splits, score them under named metric profiles next to the split-half ceiling, and write the tables, figures and report
+"""Train scBIG and every baseline on the same splits, score them under named metric profiles next to the split-half
+ceiling, and say how sure each margin is (the report, its tables and figures are on the report page)
 
 Docs: https://scbig-dev.github.io/scbig/benchmark.html.md"""
 
@@ -27,10 +28,8 @@ from .sanity import control_scores, sanity_table, sanity_records, conventions, f
 from .sanity import headline_targets, sanity_md, sanity_of, headline_md, train_reference, _kw
 
 # %% auto #0
-__all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'LEVERS', 'MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE',
-           'REPORT_SECTIONS', 'REPORT_CSS', 'default_splits', 'BenchmarkResult', 'run_benchmark', 'margins',
-           'baseline_palette', 'method_colours', 'load_result', 'headline_figure', 'standing', 'verdict', 'figures',
-           'write_report', 'results_table']
+__all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'LEVERS', 'default_splits', 'BenchmarkResult', 'run_benchmark',
+           'margins']
 
 # %% ../nbs/12_benchmark.ipynb #d0024148
 METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'],
@@ -53,10 +52,11 @@ LEVERS = {'none': dict(),   # the preset as is, its val scores kept: what bench/
           'generic vector (val picks)': dict(unseen='auto'),
           'flow 4x steps': dict(flow_steps=3200, val_every=400)} # quality levers, each measured alone (model page)
 
-def default_splits(data:PerturbData, # The dataset
-                   kind:str|None=None, # Split kind (default: 'kfold' over conditions if the data has pairs, else 'unseen_single')
-                   n_folds:int=5, # Folds: every condition is tested once
-                  ) -> list[Split]:
+def default_splits(
+    data:PerturbData, # The dataset
+    kind:str|None=None, # Split kind (default: 'kfold' over conditions if the data has pairs, else 'unseen_single')
+    n_folds:int=5, # Folds: every condition is tested once
+) -> list[Split]:
     "The k folds of the default split of `data` (seeded, so the same folds every time)."
     kind = kind or ('kfold' if any(data.kind(c) == 'pair' for c in data.perturbations) else 'unseen_single')
     if kind not in ('kfold', 'unseen_single'): return [data.split(kind)]
@@ -90,8 +90,9 @@ class BenchmarkResult:
         m, cols = self.metrics, self.metric_names
         per = pd.concat([m.groupby(['method', 'seed'])[cols].mean().assign(subgroup='all'),
                          m.groupby(['method', 'seed', 'subgroup'])[cols].mean().reset_index('subgroup')]).reset_index()
-        n = pd.concat([m[m.seed == m.seed.min()].groupby('method').size().rename('n').to_frame().assign(subgroup='all'),
-                       m[m.seed == m.seed.min()].groupby(['method', 'subgroup']).size().rename('n').reset_index('subgroup')]).reset_index()
+        first = m[m.seed == m.seed.min()]
+        n = pd.concat([first.groupby('method').size().rename('n').to_frame().assign(subgroup='all'),
+                       first.groupby(['method', 'subgroup']).size().rename('n').reset_index('subgroup')]).reset_index()
         mean = per.groupby(['method', 'subgroup'])[cols].mean()
         sd = per.groupby(['method', 'subgroup'])[cols].std(ddof=1)
         seeds = per.groupby(['method', 'subgroup']).seed.nunique().rename('seeds')
@@ -102,24 +103,30 @@ class BenchmarkResult:
         return out.sort_values(['method', 'subgroup']).set_index(['method', 'subgroup'])
 
     def paired(self, model:str='scbig', metrics=None) -> pd.DataFrame:
-        """Each baseline against the model on the *same* conditions: those where the baseline has a value (the additive
-        baseline, for one, predicts only pairs with a gene seen alone). Mean over those conditions (per seed for the model,
-        then over seeds); rows (metric, baseline): n, baseline, model, margin (model − baseline)."""
+        """Each baseline against the model on the *same* conditions: those where the baseline has a value (the
+        additive baseline, for one, predicts only pairs with a gene seen alone). Mean over those conditions (per seed
+        for the model, then over seeds); rows (metric, baseline): n, baseline, model, margin (model − baseline)."""
         m, rows = self.metrics, []
-        base = [k for k in dict.fromkeys(m.method) if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
+        base = [k for k in dict.fromkeys(m.method)
+                if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
         mine = m[m.method == model]
         for t in metrics or [t for t in headline_targets(self) if t in m.columns]:
             for b in base:
                 bv = m[(m.method == b) & m[t].notna()].drop_duplicates('condition').set_index('condition')[t]
                 if not len(bv) or not len(mine): continue
                 per_seed = mine[mine.condition.isin(bv.index)].groupby('seed')[t].mean()
-                rows.append({'metric': t, 'baseline': b, 'n': len(bv), 'baseline value': float(bv.mean()), model: float(per_seed.mean()), 'margin': float(per_seed.mean() - bv.mean())})
-        return pd.DataFrame(rows).set_index(['metric', 'baseline']) if rows else pd.DataFrame(columns=['n', 'baseline value', model, 'margin'])
+                rows.append({'metric': t, 'baseline': b, 'n': len(bv), 'baseline value': float(bv.mean()),
+                             model: float(per_seed.mean()), 'margin': float(per_seed.mean() - bv.mean())})
+        if not rows: return pd.DataFrame(columns=['n', 'baseline value', model, 'margin'])
+        return pd.DataFrame(rows).set_index(['metric', 'baseline'])
 
     def targets(self, model:str='scbig', subgroup:str='all') -> pd.DataFrame:
-        "For each target metric: the model, the best baseline, the split-half ceiling, whether the model beats every baseline and the share of the gap it closes."
+        """For each target metric: the model, the best baseline, the split-half ceiling, whether the model beats every
+        baseline and the share of the gap it closes."""
         s = self.summary().xs(subgroup, level='subgroup')
-        cols = [model, f'{model} sd', 'best baseline', 'best baseline value', 'ceiling', 'beats every baseline', 'gap closed', 'closest baseline, same conditions', 'margin, same conditions', 'beats every baseline, same conditions']
+        cols = [model, f'{model} sd', 'best baseline', 'best baseline value', 'ceiling', 'beats every baseline',
+                'gap closed', 'closest baseline, same conditions', 'margin, same conditions',
+                'beats every baseline, same conditions']
         if model not in s.index: return pd.DataFrame(columns=cols, index=pd.Index([], name='metric'))
         pr = self.paired(model) if subgroup == 'all' else pd.DataFrame()
         base = [k for k in s.index if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
@@ -130,38 +137,45 @@ class BenchmarkResult:
             best, who = (b.max(), b.idxmax()) if len(b) else (np.nan, None)
             v, ceil = s.loc[model, t], s.loc['ceiling', t] if 'ceiling' in s.index else np.nan
             p = pr.loc[t] if len(pr) and t in pr.index.get_level_values(0) else None
-            rows.append({'metric': t, model: v, f'{model} sd': s.loc[model, f'{t} sd'], 'best baseline': who, 'best baseline value': best, 'ceiling': ceil,
-                         'beats every baseline': bool(v > best), 'gap closed': (v - best) / (ceil - best) if ceil > best else np.nan,
-                         'closest baseline, same conditions': None if p is None else p.margin.idxmin(), 'margin, same conditions': np.nan if p is None else float(p.margin.min()),
+            rows.append({'metric': t, model: v, f'{model} sd': s.loc[model, f'{t} sd'], 'best baseline': who,
+                         'best baseline value': best, 'ceiling': ceil, 'beats every baseline': bool(v > best),
+                         'gap closed': (v - best) / (ceil - best) if ceil > best else np.nan,
+                         'closest baseline, same conditions': None if p is None else p.margin.idxmin(),
+                         'margin, same conditions': np.nan if p is None else float(p.margin.min()),
                          'beats every baseline, same conditions': None if p is None else bool((p.margin > 0).all())})
         return pd.DataFrame(rows).set_index('metric')
 
 # %% ../nbs/12_benchmark.ipynb #504219c7
 def _fit_curves(model) -> dict:
-    return {'autoencoder': pd.DataFrame(model.ae_learner.history), 'flow': pd.DataFrame(model.flow_learner.history), 'alignment': model.align_log}
+    return {'autoencoder': pd.DataFrame(model.ae_learner.history), 'flow': pd.DataFrame(model.flow_learner.history),
+            'alignment': model.align_log}
 
-def run_benchmark(data:PerturbData, # The dataset
-                  splits:list|None=None, # Splits to run (default: `default_splits(data)`)
-                  seeds=(0, 1, 2), # scBIG seeds (the baselines are deterministic: run once)
-                  preset_name:str='cpu', # scBIG preset
-                  overrides:dict|None=None, # scBIG settings changed from the preset
-                  ablations:dict|None=None, # Extra scBIG variants: name -> overrides (e.g. ABLATIONS), run with `ablation_seeds`
-                  ablation_seeds=None, # Seeds of the ablations (None: the first of `seeds` only)
-                  profiles=('scbig', 'cell_eval', 'de', 'vcc', 'systema'), # Metric profiles
-                  with_baselines:bool=True, # Run every baseline of `scbig.baselines`
-                  with_ceiling:bool=True, # The split-half ceiling
-                  with_main:bool=True, # Run scBIG itself (False: only the ablations, e.g. to split the work over processes)
-                  n_cells:int=500, # Predicted cells per condition (at most the model's stored control cells)
-                  gene_embeddings=None, # A user gene table (DataFrame or path): scBIG's and, in its priors, the baselines'
-                  ceiling_repeats:int=5, # Random half splits of the ceiling
-                  log=print, # Progress messages, one line per scBIG fit (None: none)
-                  quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
-                  unknown:str='raise', # Genes the priors lack: 'raise' or 'drop', scBIG and baselines alike
-                  save_predictions=None, # A folder: every prediction is also written there (fold<f>/<method>__seed<s>.h5ad) for rescoring
-                 ) -> BenchmarkResult:
-    "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them: a `BenchmarkResult`."
-    if not isinstance(data, PerturbData): raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}", "wrap the AnnData: PerturbData(adata, ...)")
-    splits, seeds, overrides, log = splits or default_splits(data), list(seeds), dict(overrides or {}), log or (lambda *a: None)
+def run_benchmark(
+    data:PerturbData, # The dataset
+    splits:list|None=None, # Splits to run (default: `default_splits(data)`)
+    seeds=(0, 1, 2), # scBIG seeds (the baselines are deterministic: run once)
+    preset_name:str='cpu', # scBIG preset
+    overrides:dict|None=None, # scBIG settings changed from the preset
+    ablations:dict|None=None, # Extra scBIG variants: name -> overrides (e.g. ABLATIONS), run with `ablation_seeds`
+    ablation_seeds=None, # Seeds of the ablations (None: the first of `seeds` only)
+    profiles=('scbig', 'cell_eval', 'de', 'vcc', 'systema'), # Metric profiles
+    with_baselines:bool=True, # Run every baseline of `scbig.baselines`
+    with_ceiling:bool=True, # The split-half ceiling
+    with_main:bool=True, # Run scBIG itself (False: only the ablations, e.g. to split the work over processes)
+    n_cells:int=500, # Predicted cells per condition (at most the model's stored control cells)
+    gene_embeddings=None, # A user gene table (DataFrame or path): scBIG's and, in its priors, the baselines'
+    ceiling_repeats:int=5, # Random half splits of the ceiling
+    log=print, # Progress messages, one line per scBIG fit (None: none)
+    quiet:bool|None=None, # Bars (folds x methods, each fit's): None auto, True off, False on
+    unknown:str='raise', # Genes the priors lack: 'raise' or 'drop', scBIG and baselines alike
+    save_predictions=None, # A folder: each prediction also written there (fold<f>/<method>__seed<s>.h5ad), to rescore
+) -> BenchmarkResult:
+    "Train scBIG (each seed) and every baseline on each split, predict the test conditions and score them."
+    if not isinstance(data, PerturbData):
+        raise DataError(f"run_benchmark needs a PerturbData, got {type(data).__name__}",
+                        "wrap the AnnData: PerturbData(adata, ...)")
+    splits, seeds, overrides = splits or default_splits(data), list(seeds), dict(overrides or {})
+    log = log or (lambda *a: None)
     if not seeds: raise ConfigError("no seeds", "pass seeds=(0,) or more")
     rows, timings, res, controls = [], {}, BenchmarkResult(None, {}), []
     gains = {}                              # method -> gain in each fold (scBIG: its fit's; baselines: `calibrate`'s)
@@ -171,8 +185,11 @@ def run_benchmark(data:PerturbData, # The dataset
         warnings.simplefilter('ignore', PriorWarning)
         user = as_embedding_table(gene_embeddings)                       # the baselines see the priors scBIG sees
         cfg0 = preset(preset_name, **{**overrides, **({} if quiet is None else {'quiet': quiet})})
-        emb = prior_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes])), cfg0, user).emb  # targets, genes
-    variants = ([('scbig', s, overrides) for s in seeds] if with_main else []) + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items() for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))]
+        emb = prior_embeddings(list(dict.fromkeys([*data.perturbed_genes, *data.genes])), cfg0,   # targets, genes
+                               user).emb
+    variants = (([('scbig', s, overrides) for s in seeds] if with_main else [])
+                + [(f'scbig {name}', s, {**overrides, **o}) for name, o in (ablations or {}).items()
+                   for s in (seeds[:1] if ablation_seeds is None else list(ablation_seeds))])
     t_all = time.perf_counter()
     n_fits = len(splits) * (len(variants) + with_baselines + with_ceiling)
     bar = progress(total=n_fits, desc='benchmark', unit='fit', quiet=quiet)
@@ -189,7 +206,9 @@ def run_benchmark(data:PerturbData, # The dataset
                 ctrl = real.X[(real.obs.condition == data.control).values].mean(0)
                 for c in sp.test:
                     p = pred.X[(pred.obs.condition == c).values].mean(0)
-                    res.deltas[(method, c)] = (np.asarray(real.X[(real.obs.condition == c).values].mean(0)).ravel() - np.asarray(ctrl).ravel(), np.asarray(p).ravel() - np.asarray(ctrl).ravel())
+                    res.deltas[(method, c)] = (np.asarray(real.X[(real.obs.condition == c).values].mean(0)).ravel()
+                                               - np.asarray(ctrl).ravel(),
+                                               np.asarray(p).ravel() - np.asarray(ctrl).ravel())
         for name, seed, o in variants:
             t0 = time.perf_counter()
             bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: {name} seed {seed}")
@@ -197,11 +216,13 @@ def run_benchmark(data:PerturbData, # The dataset
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', PriorWarning)
                 m = SCBIG(cfg, gene_embeddings=user).fit(data, sp, unknown=unknown)
-            ways = {name: {}}                                                      # the fit as configured, and the same fit's variants (one ODE pass for all)
-            if m.anchor_map is not None and m.config.anchor_weight < 1:          # without its linear anchor (nor gain): the flow alone
-                ways[f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)'] = dict(anchor_weight=1.0, gain=1.0)
-            if m.gain_scores: ways[f'{name} gain 1'] = dict(gain=1.0)             # at gain 1 (none; also where that is the model's own: every fold has each variant)
-            if name == 'scbig' and m.gain_scores:                                 # and at the gain the val L1 rank alone picks
+            ways = {name: {}}              # the fit as configured, and the same fit's variants (one ODE pass for all)
+            if m.anchor_map is not None and m.config.anchor_weight < 1:  # without its linear anchor (nor gain): the
+                alone = f'{name} flow alone' if name != 'scbig' else 'scbig flow alone (no anchor)'         # flow alone
+                ways[alone] = dict(anchor_weight=1.0, gain=1.0)
+            if m.gain_scores: ways[f'{name} gain 1'] = dict(gain=1.0)   # at gain 1 (none; also where that is the
+                                                                        # model's own: every fold has each variant)
+            if name == 'scbig' and m.gain_scores:                       # and at the gain the val L1 rank alone picks
                 ways['scbig gain by val L1 rank alone'] = dict(gain=choose_gain(m.gain_scores, bound_mse=False))
             n_pred = min(n_cells, len(m.pool))                            # each predicted cell its own source cell
             n_used.append(n_pred)
@@ -209,11 +230,13 @@ def run_benchmark(data:PerturbData, # The dataset
                 add(label, seed, pred)
             timings.setdefault(name, []).append(time.perf_counter() - t0)
             gains.setdefault(name, []).append(float(m.gain))
-            if m.val_conditions:                   # what the fit saw on its val conditions (the flow's best Pearson delta)
-                vals.setdefault(name, []).append({'fold': f, 'seed': seed, 'flow_val_r': -float(m.flow_learner.best_val),
+            if m.val_conditions:             # what the fit saw on its val conditions (the flow's best Pearson delta)
+                vals.setdefault(name, []).append({'fold': f, 'seed': seed,
+                                                  'flow_val_r': -float(m.flow_learner.best_val),
                                                   'gain': float(m.gain), 'gain_scores': m.gain_scores})
             if name not in res.curves: res.curves[name] = _fit_curves(m)
-            if name == 'scbig' and not res.programs: res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
+            if name == 'scbig' and not res.programs:
+                res.programs = {'genes': list(m.genes), 'labels': m.labels.tolist()}
             msg = f"fold {f + 1}/{len(splits)} {name} seed {seed}: {timings[name][-1]:.0f} s, gain {m.gain:g}"
             with bar.external_write_mode(): log(msg)           # the line above the bars, not through them
             bar.update(1)
@@ -229,11 +252,17 @@ def run_benchmark(data:PerturbData, # The dataset
             controls.append(ctl.assign(seed=seeds[0], fold=f))
             rows.append(controls[-1][controls[-1].method == 'ceiling']); bar.update(1)
     bar.close()
-    res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells'] + [c for c in rows[0].columns if ':' in c]]
-    res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'), 'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
-                'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds, 'preset': preset_name, 'overrides': overrides,
-                'ablations': {k: v for k, v in (ablations or {}).items()}, 'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds), 'profiles': list(profiles), 'n_cells_predicted': min(n_used, default=n_cells), 'ceiling_repeats': ceiling_repeats,
-                'seconds': {k: float(np.sum(v)) for k, v in timings.items()}, 'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
+    res.metrics = pd.concat(rows, ignore_index=True)[['method', 'seed', 'fold', 'condition', 'subgroup', 'n_cells']
+                                                     + [c for c in rows[0].columns if ':' in c]]
+    res.info = {'dataset': dict(data.adata.uns.get('scbig_dataset', {})).get('name', 'user data'),
+                'n_cells': int(data.adata.n_obs), 'n_genes': int(data.adata.n_vars),
+                'split': f"{splits[0].kind}, {len(splits)} fold(s), split seed {splits[0].seed}", 'seeds': seeds,
+                'preset': preset_name, 'overrides': overrides,
+                'ablations': {k: v for k, v in (ablations or {}).items()},
+                'ablation_seeds': seeds[:1] if ablation_seeds is None else list(ablation_seeds),
+                'profiles': list(profiles), 'n_cells_predicted': min(n_used, default=n_cells),
+                'ceiling_repeats': ceiling_repeats, 'seconds': {k: float(np.sum(v)) for k, v in timings.items()},
+                'seconds_total': time.perf_counter() - t_all, 'scbig_version': scbig.__version__,
                 'conventions': conventions(data, splits[0], profiles)}
     res.info['gains'], res.info['gene_embeddings'], res.info['val'] = gains, _table_info(user), vals
     res.info['sanity'] = sanity_records(sanity_table(pd.concat(controls))) if controls else None
@@ -246,19 +275,25 @@ def _boot(d:np.ndarray, n_boot:int, level:float, seed:int) -> np.ndarray:
     draws = np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))
     return np.quantile(d[draws].mean(1), [(1 - level) / 2, (1 + level) / 2])
 
-def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult(pd.read_csv('metrics.csv'), {})`)
-            model:str='scbig', # The method to compare
-            baselines=None, # Methods to compare it with (default: every method but the model's variants and the ceiling)
-            metrics=None, # Metric columns (default: TARGETS)
-            n_boot:int=2000, # Bootstrap draws of the conditions
-            level:float=0.95, # Level of the interval
-            seed:int=0, # Seed of the draws
-           ) -> pd.DataFrame:
-    "The model against each baseline on the same conditions, per condition (the model's value averaged over its seeds): rows (metric, baseline): n, margin, its bootstrap interval over conditions, and the conditions won, tied and lost."
-    if not 0 < level < 1 or n_boot < 1: raise ConfigError(f"level={level}, n_boot={n_boot}", "use 0 < level < 1 and n_boot >= 1")
+def margins(
+    res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult(pd.read_csv('metrics.csv'), {})`)
+    model:str='scbig', # The method to compare
+    baselines=None, # Methods to compare it with (default: every method but the model's variants and the ceiling)
+    metrics=None, # Metric columns (default: TARGETS)
+    n_boot:int=2000, # Bootstrap draws of the conditions
+    level:float=0.95, # Level of the interval
+    seed:int=0, # Seed of the draws
+) -> pd.DataFrame:
+    """The model against each baseline on the same conditions, per condition (the model's value averaged over its
+    seeds): rows (metric, baseline): n, margin, its bootstrap interval over conditions, and the conditions won, tied
+    and lost."""
+    if not 0 < level < 1 or n_boot < 1: raise ConfigError(f"level={level}, n_boot={n_boot}",
+                                                          "use 0 < level < 1 and n_boot >= 1")
     m, rows = res.metrics, []
-    if model not in set(m.method): raise ConfigError(f"no method {model!r} in the results", f"use one of {sorted(set(m.method))}")
-    base = baselines or [k for k in dict.fromkeys(m.method) if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
+    if model not in set(m.method): raise ConfigError(f"no method {model!r} in the results",
+                                                     f"use one of {sorted(set(m.method))}")
+    base = baselines or [k for k in dict.fromkeys(m.method)
+                         if k not in (model, 'ceiling') and not str(k).startswith(f'{model} ')]
     lo_name, hi_name = f'{level:.0%} low', f'{level:.0%} high'
     for t in metrics or [t for t in headline_targets(res) if t in m.columns]:
         own = m[m.method == model].groupby('condition')[t].mean()
@@ -268,339 +303,13 @@ def margins(res:BenchmarkResult, # A `run_benchmark` result (or `BenchmarkResult
             if not len(d): continue
             lo, hi = _boot(d, n_boot, level, seed)          # the same draws for every pair: an interval does not
                                                             # depend on the others asked for
-            rows.append({'metric': t, 'baseline': b, 'n': len(d), 'margin': float(d.mean()), lo_name: float(lo), hi_name: float(hi),
+            rows.append({'metric': t, 'baseline': b, 'n': len(d), 'margin': float(d.mean()), lo_name: float(lo),
+                         hi_name: float(hi),
                          'wins': int((d > 0).sum()), 'ties': int((d == 0).sum()), 'losses': int((d < 0).sum())})
     cols = ['n', 'margin', lo_name, hi_name, 'wins', 'ties', 'losses']
     return pd.DataFrame(rows).set_index(['metric', 'baseline'])[cols] if rows else pd.DataFrame(columns=cols)
 
-# %% ../nbs/12_benchmark.ipynb #ee65148e
-from html import escape
-from markdown_it import MarkdownIt
-
-# %% ../nbs/12_benchmark.ipynb #1e28aae7
-MODEL_COLOUR = '#b2182b' # scBIG's reserved colour (crimson): no baseline gets it, nor any red
-CEILING_COLOUR = '#7f7f7f' # The split-half ceiling: grey, dashed
-
-def _shade(colour, t:float) -> str:
-    "`colour` mixed with white: t=0 the colour, t=1 white."
-    c = np.array(matplotlib.colors.to_rgb(colour)); return matplotlib.colors.to_hex(c + (1 - c) * t)
-
-def baseline_palette(n:int) -> list:
-    """`n` distinct colours, none red or pink (the model's) nor grey (the ceiling's): tab20 without its red,
-    pink and grey pairs, then golden-ratio hues."""
-    tab = plt.get_cmap('tab20').colors
-    out = [matplotlib.colors.to_hex(c) for i, c in enumerate(tab) if i not in (6, 7, 12, 13, 14, 15)][:n]
-    k = 0
-    while len(out) < n:
-        k += 1; h = (0.13 + k * 0.618034) % 1
-        if h < 0.06 or h > 0.92: continue                                   # reds and crimsons: the model's
-        sat, val = (0.9, 0.5, 0.7)[k % 3], (0.55, 0.85, 0.7)[k // 3 % 3]
-        c = matplotlib.colors.to_hex(matplotlib.colors.hsv_to_rgb((h, sat, val)))
-        if c not in out: out.append(c)
-    return out
-
-def method_colours(methods, # Method names, e.g. `res.metrics.method`
-                   model:str='scbig', # The model: MODEL_COLOUR; its variants ('scbig gain 1', ...) lighter shades of it
-                  ) -> dict:
-    """A colour per method: the model in MODEL_COLOUR, its variants in shades of it, the ceiling grey, every
-    baseline its own colour (none repeats, for any number of methods)."""
-    methods = list(dict.fromkeys(map(str, methods)))
-    variants = [m for m in methods if m.startswith(f'{model} ')]
-    base = [m for m in methods if m not in (model, 'ceiling') and m not in variants]
-    out = dict(zip(base, baseline_palette(len(base))))
-    out.update({m: _shade(MODEL_COLOUR, 0.15 + 0.6 * (k + 1) / (len(variants) + 1)) for k, m in enumerate(variants)})
-    out.update({model: MODEL_COLOUR, 'ceiling': CEILING_COLOUR})
-    return {m: out[m] for m in methods}
-
-# %% ../nbs/12_benchmark.ipynb #4539703e
-def load_result(out_dir, # A folder written by `write_report` (e.g. by `scbig benchmark --out DIR`)
-               ) -> BenchmarkResult:
-    """A written benchmark read back from metrics.csv and run.json: enough for its tables, `margins`, `standing`
-    and `headline_figure` (not the deltas, curves or programs)."""
-    out = Path(out_dir)
-    if not (out/'metrics.csv').is_file():
-        raise DataNotFoundError(f"no metrics.csv in {out}", "run `scbig benchmark --out DIR` first")
-    info = json.loads((out/'run.json').read_text()) if (out/'run.json').is_file() else {}
-    return BenchmarkResult(pd.read_csv(out/'metrics.csv'), info)
-
-def _per_condition(m:pd.DataFrame, method:str, t:str) -> pd.Series:
-    "A method's value of metric `t` per condition, averaged over its seeds; conditions without a value left out."
-    return m[m.method == method].groupby('condition')[t].mean().dropna()
-
-def _results(res) -> dict:
-    return dict(res) if isinstance(res, dict) else {str(res.info.get('dataset', '')): res}
-
-def _convention(r:BenchmarkResult, model:str) -> str:
-    i, seeds = r.info, sorted(set(r.metrics[r.metrics.method == model].seed))
-    split = i.get('split', 'not recorded')
-    return f"{i.get('dataset', 'results')}: split {split}; {model} seeds {seeds}; all held-out conditions"
-
-def _dots(ax, m, methods, t, colours, model, n_boot, level, seed):
-    "One panel: each method's mean over conditions, sorted, with its bootstrap interval and sd over seeds."
-    pts = []
-    for meth in methods:
-        v = _per_condition(m, meth, t)
-        if not len(v): continue
-        lo, hi = _boot(v.to_numpy(), n_boot, level, seed)
-        per_seed = m[m.method == meth].groupby('seed')[t].mean()
-        pts.append((meth, v.mean(), lo, hi, per_seed.std(ddof=1) if len(per_seed) > 1 else np.nan, len(v)))
-    pts.sort(key=lambda p: p[1])                                            # ascending: the best ends on top
-    n_max = max((p[5] for p in pts), default=0)
-    for y, (meth, mu, lo, hi, sd, n) in enumerate(pts):
-        c, own = colours[meth], meth == model
-        if pd.notna(sd): ax.plot([mu - sd, mu + sd], [y, y], color=c, lw=6, alpha=.45, solid_capstyle='butt')
-        ax.errorbar(mu, y, xerr=[[mu - lo], [hi - mu]], fmt='D' if own else 'o', color=c, ms=7 if own else 5,
-                    capsize=2.5, lw=1.4)
-    ax.set_yticks(range(len(pts)), [p[0] + (f' (n={p[5]})' if p[5] < n_max else '') for p in pts], fontsize=9)
-    for lab, p in zip(ax.get_yticklabels(), pts):
-        if p[0] == model: lab.set_fontweight('bold'); lab.set_color(MODEL_COLOUR)
-    ceil = _per_condition(m, 'ceiling', t)
-    if len(ceil):
-        ax.axvline(ceil.mean(), color=CEILING_COLOUR, ls='--', lw=1.2)
-        ax.annotate(f'ceiling {ceil.mean():.3f}', (ceil.mean(), 1.0), xycoords=('data', 'axes fraction'),
-                    ha='right', va='bottom', fontsize=8, color='#555555')
-    ax.set_ylim(-0.7, len(pts) - 0.3); ax.grid(axis='x', lw=.4, alpha=.5); ax.tick_params(axis='x', labelsize=8.5)
-
-def headline_figure(res, # A `BenchmarkResult`, or {name: BenchmarkResult}: one row of panels each (e.g. per dataset)
-                    model:str='scbig', # The model: MODEL_COLOUR; its variants in shades of it
-                    metrics=None, # Metric columns, one panel each (default: the TARGETS present)
-                    variants:bool=True, # Show the model's variants (gain 1, ablations, ...)
-                    n_boot:int=2000, # Bootstrap draws of the conditions
-                    level:float=0.95, # Level of the intervals
-                    seed:int=0, # Seed of the draws
-                   ):
-    """For each target metric, every method sorted by its mean over held-out conditions (best on top, names on
-    the y axis) with a bootstrap interval over conditions, the model's sd over seeds, and the split-half ceiling
-    as a dashed line: a matplotlib Figure."""
-    rs = _results(res)
-    passing = lambda t: all(t in headline_targets(r) and t in r.metrics.columns for r in rs.values())
-    metrics = metrics or [t for t in TARGETS if passing(t)]   # the targets that pass the sanity controls
-    if not metrics: raise ConfigError("no metric to plot", f"pass metrics= with columns of the results, e.g. {TARGETS}")
-    keep = lambda meth: meth != 'ceiling' and (variants or not str(meth).startswith(f'{model} '))
-    shown = {k: [meth for meth in dict.fromkeys(r.metrics.method) if keep(meth)] for k, r in rs.items()}
-    heights = [0.3 * len(v) + 1.1 for v in shown.values()]
-    fig, axs = plt.subplots(len(rs), len(metrics), figsize=(4.8 * len(metrics), sum(heights) + 0.6), squeeze=False,
-                            gridspec_kw={'height_ratios': heights}, layout='constrained')
-    for row, (name, r) in enumerate(rs.items()):
-        colours = method_colours(r.metrics.method, model)
-        for ax, t in zip(axs[row], metrics):
-            _dots(ax, r.metrics, shown[name], t, colours, model, n_boot, level, seed)
-            ax.set_title(f"{name + ': ' if name else ''}{t}", fontsize=10, loc='left', pad=13)
-    conv = '; '.join(_convention(r, model) for r in rs.values())
-    fig.supxlabel(f"Dot: mean over held-out conditions (each condition's value averaged over seeds); whisker: "
-                  f"{level:.0%} bootstrap interval over conditions ({n_boot} draws); wide bar: sd over seeds; "
-                  f"dashed: split-half ceiling; n: conditions, where fewer.\nWhiskers are per method: the paired "
-                  f"test of a difference is `margins`. {conv}", fontsize=8, wrap=True)
-    return fig
-
-def standing(res, # A `BenchmarkResult`, or {name: BenchmarkResult} (e.g. per dataset)
-             model:str='scbig', # The model
-             metrics=None, # Metric columns (default: the TARGETS present)
-             n_boot:int=2000, # Bootstrap draws of the conditions (as `margins`)
-             level:float=0.95, # Level of the interval
-             seed:int=0, # Seed of the draws
-            ) -> pd.DataFrame:
-    """Where the model stands on each metric: rows (dataset, metric): the conditions the model and its best
-    baseline share, the model's and that baseline's means over them, the split-half ceiling's, and the margin
-    with its bootstrap interval over conditions (`margins`). The best baseline is the one the model's margin is
-    smallest against on shared conditions."""
-    rows, lo_name, hi_name = [], f'{level:.0%} low', f'{level:.0%} high'
-    for name, r in _results(res).items():
-        mg = margins(r, model, metrics=metrics, n_boot=n_boot, level=level, seed=seed)
-        for t in dict.fromkeys(mg.index.get_level_values(0)):
-            g = mg.loc[t]; b = g.margin.idxmin()
-            own, bv = _per_condition(r.metrics, model, t), _per_condition(r.metrics, b, t)
-            common = own.index.intersection(bv.index)
-            ceil = _per_condition(r.metrics, 'ceiling', t).reindex(common).mean()
-            rows.append({'dataset': name, 'metric': t, 'conditions': int(g.loc[b, 'n']), model: own[common].mean(),
-                         'fraction of ceiling': fraction_of_ceiling(own[common].mean(), ceil, t),
-                         'best baseline': b, 'baseline value': bv[common].mean(), 'ceiling': ceil,
-                         'margin': g.loc[b, 'margin'], lo_name: g.loc[b, lo_name], hi_name: g.loc[b, hi_name]})
-    return pd.DataFrame(rows).set_index(['dataset', 'metric'])
-
-def verdict(st:pd.DataFrame, # A `standing` table
-           ) -> str:
-    "One sentence on a `standing` table: which margins are shown above zero, which below, how many intervals hold 0."
-    lo, hi = [c for c in st.columns if c.endswith(' low')][0], [c for c in st.columns if c.endswith(' high')][0]
-    name = lambda idx: ', '.join(f"{d} {m} (against {st.loc[(d, m), 'best baseline']})" for d, m in idx)
-    up, down = st.index[st[lo] > 0], st.index[st[hi] < 0]
-    inside = len(st) - len(up) - len(down)
-    parts = [f"{len(up)} margin(s) shown above zero: {name(up)}" if len(up) else 'No margin is shown to be above zero',
-             f"{len(down)} shown below zero: {name(down)}" if len(down) else 'none is shown below zero']
-    tail = ('' if not inside else '; every interval includes 0' if inside == len(st) else
-            '; the other interval includes 0' if inside == 1 else f'; the other {inside} intervals include 0')
-    return '; '.join(parts) + tail + '.'
-
-# %% ../nbs/12_benchmark.ipynb #90cb42d5
-def _png(fig, dpi:int=80) -> str:
-    "A figure as a base64 PNG (the figure is closed)."
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight'); plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
-
-HEADLINE = 'headline: each target metric by method, with the split-half ceiling'
-
-def _deltas_figure(res, conds):
-    fig, axs = plt.subplots(2, 4, figsize=(10, 5), layout='constrained', squeeze=False)
-    for ax in axs.flat[len(conds):]: ax.set_visible(False)
-    for ax, c in zip(axs.flat, conds):
-        d, p = res.deltas[('scbig', c)]
-        ax.scatter(d, p, s=3, alpha=.6, color=MODEL_COLOUR); ax.axline((0, 0), slope=1, color='grey', lw=.6)
-        ax.set_title(f'{c}: r = {np.corrcoef(d, p)[0, 1]:.2f}', fontsize=8)
-        ax.tick_params(labelsize=7); ax.locator_params(nbins=4)
-    fig.supxlabel('real Δ (mean of the condition − mean of control)', fontsize=8)
-    fig.supylabel('predicted Δ (scBIG, seed 0)', fontsize=8)
-    return fig
-
-def _program_map(res):
-    labels = np.array(res.programs['labels'])
-    allc = list(dict.fromkeys(c for (m, c) in res.deltas if m == 'scbig'))
-    D = np.array([res.deltas[('scbig', c)][0] for c in allc])
-    M = np.stack([np.abs(D[:, labels == k]).mean(1) for k in range(labels.max() + 1)], 1)
-    size = (min(12, 2 + 0.25 * M.shape[1]), min(12, 1.2 + 0.16 * len(allc)))
-    fig, ax = plt.subplots(figsize=size, layout='constrained')
-    im = ax.imshow(M, aspect='auto', cmap='viridis'); ax.set_yticks(range(len(allc)), allc, fontsize=6)
-    ax.set_xlabel('program (GRC, first fit)', fontsize=8)
-    ax.set_title('mean |real Δ| of each program, held-out conditions', fontsize=9); fig.colorbar(im, ax=ax)
-    return fig
-
-def _curves_figure(cv):
-    fig, axs = plt.subplots(1, 3, figsize=(10, 2.6), layout='constrained')
-    for ax, k in zip(axs, ('autoencoder', 'flow', 'alignment')):
-        h = cv[k]
-        if len(h): ax.plot(h.step, h['align_loss' if k == 'alignment' else 'loss'], lw=.8, color=MODEL_COLOUR)
-        if k != 'alignment' and 'val' in h and h.val.notna().any():
-            ax.twinx().plot(h.step[h.val.notna()], h.val.dropna(), '.', color='#1f77b4', ms=4)
-        ax.set_title(f'{k} (first fit; blue: validation)' if k != 'alignment' else k, fontsize=8)
-        ax.set_xlabel('step', fontsize=7); ax.tick_params(labelsize=7)
-    return fig
-
-def figures(res:BenchmarkResult) -> dict:
-    """The report's figures as {name: base64 PNG}: the headline (`headline_figure`), predicted vs real deltas,
-    the program map, training curves (the last three only for a result with deltas, programs, curves)."""
-    figs = {HEADLINE: _png(headline_figure(res), dpi=90)}
-    conds = list(dict.fromkeys(c for (m, c) in res.deltas if m == 'scbig'))[:8]
-    if conds: figs['predicted vs real deltas, held-out conditions (scBIG, seed 0)'] = _png(_deltas_figure(res, conds))
-    if res.programs: figs['program map'] = _png(_program_map(res))
-    if 'scbig' in res.curves: figs['training curves'] = _png(_curves_figure(res.curves['scbig']))
-    return figs
-
-def _cell(v) -> str:
-    return ('' if pd.isna(v) else f'{v:.3f}') if isinstance(v, (float, np.floating)) else str(v)
-
-def _md_table(df:pd.DataFrame) -> str:
-    df = df.copy(); df.index = [' / '.join(map(str, i)) if isinstance(i, tuple) else str(i) for i in df.index]
-    cols = [str(c) for c in df.columns]
-    lines = ['| | ' + ' | '.join(cols) + ' |', '|---|' + '---:|' * len(cols)]
-    rows = zip(df.index, df.itertuples(index=False))
-    lines += [f'| {i} | ' + ' | '.join(_cell(v).replace('|', '/') for v in r) + ' |' for i, r in rows]
-    return '\n'.join(lines)
-
-def _mean_sd(s:pd.DataFrame, cols) -> pd.DataFrame:
-    "Summary columns as 'mean ± sd' text (sd only where there are several seeds)."
-    txt = lambda v, sd: 'n/a' if pd.isna(v) else _cell(v) + (f' ± {sd:.3f}' if pd.notna(sd) else '')
-    return pd.DataFrame({c: [txt(v, sd) for v, sd in zip(s[c], s[f'{c} sd'])] for c in cols}, index=s.index)
-
-REPORT_SECTIONS = ['Headline', 'Sanity', 'Run', 'Targets', 'Margins', 'Results', 'Figures', 'Conventions']
-REPORT_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;line-height:1.45;color:#222}
-h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}h3{font-size:1.05em}
-p,li{overflow-wrap:anywhere}img{max-width:100%;height:auto;display:block}
-.tw{overflow-x:auto;max-width:100%;margin:.5em 0}table{border-collapse:collapse;font-size:12px}
-td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;white-space:nowrap}
-th{white-space:normal;min-width:4em;vertical-align:bottom;background:#eee}
-td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f6f6f6}
-pre{background:#f6f6f6;padding:.7em;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
-code{font-size:.92em;overflow-wrap:anywhere}em{color:#444}"""
-
-def _report_md(res, s, tg, mg, figs, command, src) -> str:
-    "The report as markdown; `src(name)`: where figure `name` is (a file for report.md, a data URI for report.html)."
-    i, conv = res.info, _convention(res, 'scbig')
-    profiles = ' and '.join(f'`{p}`' for p in i['conventions'])
-    abl_seeds = i.get('ablation_seeds', i['seeds'][:1])
-    md = [f"# scbig benchmark: {i['dataset']}", '', '## Headline', '', f'![{HEADLINE}]({src(HEADLINE)})', '',
-          f"*{conv}. scBIG in crimson (its variants in lighter shades), each baseline in its own colour, the "
-          "ceiling dashed grey. Metrics: `scbig:` the scbig profile (r_all: Pearson of predicted and real deltas "
-          "over all genes; PDS), `cell_eval:` the cell_eval profile (discrimination score L1); higher is better for "
-          "each. The whiskers show how each mean moves with the held-out conditions; whether scBIG differs from a "
-          "baseline is the paired question of the Margins table.*", '', *headline_md(res),
-          '## Sanity', '', *sanity_md(res),
-          '## Run', '',
-          f"- command: `{command or 'run_benchmark(...)'}`",
-          f"- data: {i['n_cells']:,} cells x {i['n_genes']:,} genes; split: {i['split']}",
-          f"- scBIG: preset `{i['preset']}`, overrides {i['overrides'] or 'none'}, seeds {i['seeds']}; "
-          f"ablations (seeds {abl_seeds}): {list(i['ablations']) or 'none'}",
-          f"- predicted cells per condition: {i['n_cells_predicted']}; wall time {i['seconds_total']:.0f} s; "
-          f"scbig {i['scbig_version']}", '',
-          '## Targets', '', _md_table(tg), '',
-          f'*{conv}; metric profiles {profiles}; mean over conditions per seed, then over seeds. "gap closed" is '
-          '(scBIG − best baseline) / (ceiling − best baseline); the target is to beat every baseline and close at '
-          'least half the gap. "same conditions": scBIG against each baseline on the conditions that baseline '
-          'predicts.*', '',
-          '## Margins', '', _md_table(mg) if len(mg) else 'No baseline to compare with.', '',
-          f"*{conv}. scBIG's value per condition (mean of its seeds) minus the baseline's, on the conditions both "
-          "have; 95% bootstrap interval over conditions (2000 draws, seed 0); wins, ties and losses count "
-          "conditions. An interval that holds 0 does not show a win.*", '',
-          '## Results', '', _md_table(s[['n', 'seeds']].join(_mean_sd(s, res.metric_names))), '',
-          f"*{conv}; rows: method / subgroup of conditions; metric profiles {profiles}. Mean over held-out "
-          "conditions (all folds pooled), then mean ± sd over seeds; `n` conditions per subgroup. Baselines and the "
-          "ceiling are deterministic (one run, no sd).*", '', '## Figures', '']
-    for name in figs:
-        if name != HEADLINE: md += [f'### {name}', '', f'![{name}]({src(name)})', '', f'*{conv}.*', '']
-    md += ['## Conventions', '', 'What each metric profile computes, as `evaluate(...).describe()` prints it:', '']
-    md += [f"### {p}\n\n```\n{t}\n```\n" for p, t in i['conventions'].items()]
-    return '\n'.join(md)
-
-def _fname(name:str) -> str: return name.replace(' ', '_').replace(',', '').replace(':', '') + '.png'
-
-def _page(title:str, body:str) -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
-            f"content='width=device-width, initial-scale=1'><title>{escape(title)}</title><style>{REPORT_CSS}</style>"
-            f"</head><body>{body}</body></html>")
-
-def write_report(res:BenchmarkResult, # A `run_benchmark` result
-                 out_dir, # Folder to write into (created)
-                 command:str='', # The command that produced it, printed in the report
-                ) -> dict:
-    """Write metrics.csv (per condition), summary.csv, targets.csv, report.md and report.html (the markdown
-    rendered by markdown-it-py, figures embedded); returns {name: path}."""
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    s, tg = res.summary(), res.targets()
-    res.metrics.to_csv(out/'metrics.csv', index=False); s.to_csv(out/'summary.csv'); tg.to_csv(out/'targets.csv')
-    if sanity_of(res) is not None: sanity_of(res).to_csv(out/'sanity.csv')
-    (out/'run.json').write_text(json.dumps({**res.info, 'command': command}, indent=1, default=str))
-    figs = figures(res)
-    mg = margins(res) if 'scbig' in set(res.metrics.method) else pd.DataFrame()
-    for name, b64 in figs.items(): (out/_fname(name)).write_bytes(base64.b64decode(b64))
-    (out/'report.md').write_text(_report_md(res, s, tg, mg, figs, command, _fname))
-    md = _report_md(res, s, tg, mg, figs, command, lambda n: f'data:image/png;base64,{figs[n]}')
-    body = MarkdownIt('commonmark', {'html': False}).enable('table').render(md)
-    body = body.replace('<table>', '<div class="tw"><table>').replace('</table>', '</table></div>')
-    (out/'report.html').write_text(_page(f"scbig benchmark: {res.info['dataset']}", body))
-    return {k: out/k for k in ('metrics.csv', 'summary.csv', 'targets.csv', 'run.json', 'report.md', 'report.html')}
-
-# %% ../nbs/12_benchmark.ipynb #c1f043bb
-def results_table(out_dir, # A folder written by `write_report` (e.g. by `scbig benchmark --out DIR`)
-                  metrics=('scbig:r_all', 'scbig:pds', 'cell_eval:discrimination_score_l1', 'cell_eval:pearson_delta'), # Columns to show
-                  subgroup:str='all', # Which subgroup of conditions
-                 ) -> str:
-    "The headline table of a written benchmark (mean ± sd over seeds), with the command and conventions that produced it, as text."
-    out = Path(out_dir)
-    if not (out/'summary.csv').is_file(): raise DataNotFoundError(f"no benchmark results in {out}", "run `scbig benchmark --out DIR` first")
-    s, info = pd.read_csv(out/'summary.csv', index_col=[0, 1]), json.loads((out/'run.json').read_text())
-    s = s.xs(subgroup, level='subgroup')
-    t = pd.DataFrame({m: [f"{v:.3f}" + (f" ± {sd:.3f}" if pd.notna(sd) else '') if pd.notna(v) else 'n/a' for v, sd in zip(s[m], s[f'{m} sd'])] for m in metrics if m in s}, index=s.index)
-    t.insert(0, 'conditions', s['n'].astype(int))
-    tg = pd.read_csv(out/'targets.csv', index_col=0)
-    mg = margins(BenchmarkResult(pd.read_csv(out/'metrics.csv'), {})) if (out/'metrics.csv').is_file() else None   # the margins' bootstrap intervals
-    ci = lambda m, b: f", 95% interval over conditions {mg.loc[(m, b), '95% low']:+.3f} to {mg.loc[(m, b), '95% high']:+.3f}" if mg is not None and (m, b) in mg.index else ''
-    lines = ([f"command: {info['command']}"] if info.get('command') else []) + [f"{info['dataset']}: {info['split']}; scBIG preset '{info['preset']}', seeds {info['seeds']}; {subgroup} held-out conditions; "
-             f"{info['n_cells_predicted']} predicted cells per condition; wall time {info['seconds_total'] / 60:.1f} min", '', t.to_string(), '']
-    lines += [f"{m}: scBIG {r['scbig']:.3f} vs best baseline {r['best baseline']} {r['best baseline value']:.3f}, ceiling {r['ceiling']:.3f}: "
-              + ('beats every baseline' if r['beats every baseline'] else 'does NOT beat every baseline') + (f", closes {r['gap closed']:.0%} of the gap" if pd.notna(r['gap closed']) else '')
-              + (f"; on the same conditions as each baseline: {'beats every baseline' if r['beats every baseline, same conditions'] in (True, 'True') else 'does NOT beat every baseline'} (closest: {r['closest baseline, same conditions']}, margin {r['margin, same conditions']:+.3f}{ci(m, r['closest baseline, same conditions'])})" if 'margin, same conditions' in r and pd.notna(r['margin, same conditions']) else '')
-              for m, r in tg.iterrows()]
-    lines += ['', "Metrics: scbig profile (Pearson of deltas over all genes, r_all; PDS) and cell_eval profile (discrimination score L1, pearson_delta);",
-              "mean over conditions per seed, then mean ± sd over seeds; baselines and the split-half ceiling are deterministic (no sd);",
-              "NaN (e.g. the additive baseline on conditions it cannot predict, or the control baseline's constant delta) is left out of a mean (scbig) or kept (cell_eval);",
-              "'same conditions': scBIG's mean over only the conditions where that baseline has a value, against the baseline's mean over them (additive: pairs with a gene seen alone)."]
-    return '\n'.join(lines)
+# %% ../nbs/12_benchmark.ipynb #24945fd6
+# The report moved to scbig.report; imported here, at the end, so that `from scbig.benchmark import ...` still works
+from .report import *
+from .report import _results, _md_table

@@ -1,4 +1,5 @@
-"""Named evaluation conventions (scbig, GEARS, cell-eval, Systema, PerturBench), DE-gene providers, a split-half ceiling and `evaluate`, cross-checked against cell-eval
+"""Named evaluation conventions (scbig, GEARS, cell-eval, Systema, PerturBench), `evaluate`, a split-half ceiling,
+tables and plots, cross-checked against cell-eval (the metric functions and DE tests are on their own page)
 
 Docs: https://scbig-dev.github.io/scbig/metrics.html.md"""
 
@@ -6,343 +7,46 @@ Docs: https://scbig-dev.github.io/scbig/metrics.html.md"""
 
 # %% ../nbs/11_metrics.ipynb #4441f9a5
 from __future__ import annotations
-import math, warnings
-from collections.abc import Mapping
 from functools import partial
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy import stats
-from scipy.spatial.distance import cdist
 import anndata as ad
 import matplotlib.pyplot as plt
-from fastcore.basics import patch
 from .core import *
 from .data import PerturbData, Split
 from .validate import check_same_scale, check_conditions_scored
 
 # %% auto #0
-__all__ = ['PROFILES', 'NAN_POLICIES', 'CROSS_CHECKED', 'pearson', 'mse', 'mae', 'rmse', 'cosine', 'sign_accuracy',
-           'energy_distance', 'discrimination_score', 'pds_scbig', 'centroid_accuracy', 'rank_score', 'mannwhitney_p',
-           'ranksums_p', 'welch_t', 'mannwhitney_many', 'ranksums_many', 'lfc_pdex', 'bh', 'wilcoxon_de', 'de_genes',
-           'observed', 'Pair', 'pair', 'Evaluation', 'evaluate', 'ceiling', 'combine', 'compare', 'plot_metric',
+__all__ = ['PROFILES', 'NAN_POLICIES', 'CROSS_CHECKED', 'Evaluation', 'evaluate', 'ceiling', 'combine', 'compare', 'plot_metric',
            'expand', 'cross_check']
 
-# %% ../nbs/11_metrics.ipynb #a27b08d9
-def pearson(true:np.ndarray, # (G,) true values
-            pred:np.ndarray, # (G,) predicted values
-           ) -> float:
-    "Pearson correlation; NaN (never a warning) when either vector is constant (range < 1e-12: rounding noise) or shorter than 2."
-    x, y = np.asarray(true, dtype=np.float64).ravel(), np.asarray(pred, dtype=np.float64).ravel()
-    if x.size < 2 or not (np.isfinite(x).all() and np.isfinite(y).all()): return np.nan
-    if np.ptp(x) < 1e-12 or np.ptp(y) < 1e-12: return np.nan
-    x, y = x - x.mean(), y - y.mean()
-    d = math.sqrt((x @ x) * (y @ y))
-    return float(np.clip(x @ y / d, -1, 1)) if d > 0 else np.nan
-
-# %% ../nbs/11_metrics.ipynb #27fb2063
-def mse(true, pred) -> float:
-    "Mean squared error."
-    return float(np.mean((np.asarray(true, dtype=np.float64) - np.asarray(pred, dtype=np.float64)) ** 2))
-
-def mae(true, pred) -> float:
-    "Mean absolute error."
-    return float(np.mean(np.abs(np.asarray(true, dtype=np.float64) - np.asarray(pred, dtype=np.float64))))
-
-def rmse(true, pred) -> float:
-    "Root mean squared error."
-    return math.sqrt(mse(true, pred))
-
-def cosine(true, pred) -> float:
-    "Cosine similarity ⟨a,b⟩/(‖a‖‖b‖); NaN when either vector is zero."
-    a, b = np.asarray(true, dtype=np.float64), np.asarray(pred, dtype=np.float64)
-    d = np.linalg.norm(a) * np.linalg.norm(b)
-    return float(a @ b / d) if d > 0 else np.nan
-
-def sign_accuracy(true_delta, pred_delta) -> float:
-    "scBIG's acc: the fraction of genes with 1[δ̂ > 0] = 1[δ > 0] (a zero counts as 'not up')."
-    return float(np.mean((np.asarray(true_delta) > 0) == (np.asarray(pred_delta) > 0)))
-
-# %% ../nbs/11_metrics.ipynb #20960eb2
-def energy_distance(X:np.ndarray, # (n, G) cells of one set
-                    Y:np.ndarray, # (m, G) cells of the other
-                    metric:str='euclidean', # 'euclidean' (cell-eval) or 'sqeuclidean' (scPerturb / PerturBench)
-                    sample_correct:bool=False, # Divide within-set sums by n(n-1) instead of n² (scPerturb: True)
-                   ) -> float:
-    "E(X, Y) = 2 mean d(x, y) − mean d(x, x') − mean d(y, y')."
-    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    def within(A):
-        n = len(A)
-        if n < 2: return 0.0
-        return cdist(A, A, metric).sum() / (n * (n - 1) if sample_correct else n * n)
-    return float(2 * cdist(X, Y, metric).mean() - within(X) - within(Y))
-
-# %% ../nbs/11_metrics.ipynb #167ed4a0
-def _target_mask(c:str, genes:pd.Index, control:str, both:bool) -> np.ndarray:
-    "Genes kept when scoring condition `c`: all but its target gene(s) (cell-eval: only a gene named exactly `c`)."
-    drop = set(parse_condition(c, control=control).genes) if both else {c}
-    return ~np.asarray(genes.isin(list(drop)))
-
-def discrimination_score(true_delta:np.ndarray, # (N, G) real deltas δ_q, rows in `conditions` order
-                         pred_delta:np.ndarray, # (N, G) predicted deltas δ̂_p
-                         conditions:list, # N condition names
-                         genes:pd.Index, # G gene names (the column named like a condition is left out)
-                         metric:str='l1', # 'l1', 'l2' or 'cosine'
-                        ) -> np.ndarray:
-    "cell-eval's PDS for each condition: 1 − r/N, r the 0-based rank of the right real delta among all N (cosine: NaN for δ̂ = 0)."
-    d = {'l1': 'cityblock', 'l2': 'euclidean', 'cosine': 'cosine'}[metric]
-    N, out = len(conditions), np.empty(len(conditions))
-    for i, c in enumerate(conditions):
-        keep = np.asarray(genes != c)
-        if metric == 'cosine' and np.linalg.norm(pred_delta[i, keep]) < 1e-12: out[i] = np.nan; continue
-        dist = cdist(true_delta[:, keep], pred_delta[i:i + 1, keep], d).ravel()
-        out[i] = 1 - np.flatnonzero(np.argsort(dist) == i)[0] / N
-    return out
-
-# %% ../nbs/11_metrics.ipynb #fa04aa7d
-def pds_scbig(true_means:np.ndarray, # (N, G) real pseudobulks (not deltas), rows in `conditions` order
-              pred_means:np.ndarray, # (N, G) predicted pseudobulks
-              conditions:list, # N conditions
-              genes:pd.Index, # G gene names
-              control:str='control', # The control label (to read the conditions)
-             ) -> np.ndarray:
-    "scBIG's PDS: L1 on pseudobulks without the targets; 1 − (rank − 1)/(N − 1), 1-based rank."
-    N = len(conditions)
-    if N < 2: return np.full(N, np.nan)
-    out = np.empty(N)
-    for i, c in enumerate(conditions):
-        keep = _target_mask(c, genes, control, both=True)
-        dist = np.abs(pred_means[i, keep] - true_means[:, keep]).sum(axis=1)
-        out[i] = 1 - np.flatnonzero(np.argsort(dist) == i)[0] / (N - 1)
-    return out
-
-def centroid_accuracy(true_means:np.ndarray, # (N, G) real centroids
-                      pred_means:np.ndarray, # (N, G) predicted centroids
-                     ) -> np.ndarray:
-    "Systema: #{q ≠ p : d(x̂_p, x_q) > d(x̂_p, x_p)} / (N − 1), Euclidean d."
-    N = len(true_means)
-    if N < 2: return np.full(N, np.nan)
-    D = cdist(pred_means, true_means)                                     # D[p, q] = d(x̂_p, x_q)
-    return ((D > np.diag(D)[:, None]).sum(axis=1)) / (N - 1)
-
-def rank_score(true:np.ndarray, # (N, G) real profiles (already aggregated: means or logFCs)
-               pred:np.ndarray, # (N, G) predicted profiles, same rows
-               metric:str='rmse', # 'rmse' (a distance) or 'cosine' (a similarity)
-               seed:int=0, # Seed of the tie-breaking shuffle
-              ) -> np.ndarray:
-    "PerturBench's rank: for each real p, position of pred_p among all preds sorted by metric(pred_q, real_p), / N."
-    f, dist = {'rmse': (rmse, True), 'cosine': (cosine, False)}[metric]
-    N, rng = len(true), np.random.default_rng(seed)
-    M = np.array([[f(true[p], pred[q]) for p in range(N)] for q in range(N)])   # M[q, p]
-    out = np.empty(N)
-    for p in range(N):
-        order = rng.permutation(N)
-        col = M[order, p]
-        srt = order[np.argsort(col if dist else -col, kind='stable')]
-        out[p] = np.flatnonzero(srt == p)[0] / N
-    return out
-
-# %% ../nbs/11_metrics.ipynb #fe3a314b
-def _ranks(Z:np.ndarray):
-    "Average 1-based ranks of each column of Z (n, G), and each column's tie term Σ(t³ − t)."
-    n, G = Z.shape
-    order = np.argsort(Z, axis=0, kind='stable')
-    Zs = np.take_along_axis(Z, order, axis=0)
-    new = np.ones_like(Zs, dtype=bool); new[1:] = Zs[1:] != Zs[:-1]
-    flat = new.T.ravel()                                   # column after column
-    gid = np.cumsum(flat) - 1
-    cnt = np.bincount(gid).astype(np.float64)
-    first = np.tile(np.arange(n), G)[flat]
-    r_sorted = (first + (cnt - 1) / 2 + 1)[gid].reshape(G, n).T
-    ranks = np.empty_like(r_sorted); np.put_along_axis(ranks, order, r_sorted, axis=0)
-    tie = np.bincount(np.flatnonzero(flat) // n, weights=cnt ** 3 - cnt, minlength=G)
-    return ranks, tie
-
-def mannwhitney_p(X:np.ndarray, # (n1, G) cells of the condition
-                  Y:np.ndarray, # (n2, G) control cells
-                 ) -> np.ndarray:
-    "Two-sided Mann–Whitney U p-values per gene (asymptotic, tie- and continuity-corrected; constant gene: 1)."
-    n1, n2 = len(X), len(Y); n = n1 + n2
-    ranks, tie = _ranks(np.vstack([X, Y]).astype(np.float64))
-    U1 = ranks[:n1].sum(axis=0) - n1 * (n1 + 1) / 2
-    U = np.maximum(U1, n1 * n2 - U1)
-    s2 = n1 * n2 / 12 * ((n + 1) - tie / (n * (n - 1)))
-    with np.errstate(divide='ignore', invalid='ignore'):
-        p = 2 * stats.norm.sf((U - n1 * n2 / 2 - 0.5) / np.sqrt(s2))
-    return np.where(s2 > 0, np.clip(p, 0, 1), 1.0)
-
-def ranksums_p(X:np.ndarray, # (n1, G) cells of the condition
-               Y:np.ndarray, # (n2, G) control cells
-              ) -> np.ndarray:
-    "Wilcoxon rank-sum p-values per gene as scipy `ranksums` (no tie correction); 1 where both groups are constant."
-    n1, n2 = len(X), len(Y); n = n1 + n2
-    ranks, _ = _ranks(np.vstack([X, Y]).astype(np.float64))
-    z = (ranks[:n1].sum(axis=0) - n1 * (n + 1) / 2) / np.sqrt(n1 * n2 * (n + 1) / 12)
-    p = 2 * stats.norm.sf(np.abs(z))
-    return np.where((X.std(axis=0) == 0) & (Y.std(axis=0) == 0), 1.0, p)
-
-def welch_t(X:np.ndarray, # (n1, G) cells of the condition
-            Y:np.ndarray, # (n2, G) control cells
-           ) -> np.ndarray:
-    "Welch t statistic per gene as scanpy's t-test (ddof=1 variances; NaN -> 0)."
-    with np.errstate(divide='ignore', invalid='ignore'):
-        t = (X.mean(0) - Y.mean(0)) / np.sqrt(X.var(0, ddof=1) / len(X) + Y.var(0, ddof=1) / len(Y))
-    return np.nan_to_num(t, nan=0.0)
-
-# %% ../nbs/11_metrics.ipynb #e5814c27
-def _tie_sorted(S:np.ndarray) -> np.ndarray:
-    "Each column's tie term Σ(t³ − t) over the runs of equal values of the column-sorted (n, G) `S`."
-    n, G = S.shape
-    new = np.ones_like(S, dtype=bool); new[1:] = S[1:] != S[:-1]
-    flat = new.T.ravel(); gid = np.cumsum(flat) - 1
-    cnt = np.bincount(gid).astype(np.float64)
-    return np.bincount(np.flatnonzero(flat) // n, weights=cnt ** 3 - cnt, minlength=G)
-
-def _u_many(Xs:list, # (n_i, G) cells of each condition (any dtype: `block` genes at a time in float64)
-            Y:np.ndarray, # (n2, G) control cells
-            block:int=256, # Genes at a time (bounds memory)
-            ties:bool=True, # Also the tie terms
-           ) -> tuple:
-    """Each condition's U₁ per gene (its cells' count of control cells below plus half those equal: two binary
-    searches in the control sorted once per gene) and, with `ties`, the tie term Σ(t³ − t) of its pooled sample (the
-    control's, corrected by the condition's runs of values): (len(Xs), G) arrays, and the conditions' sizes."""
-    Y = np.asarray(Y); n2, G = Y.shape
-    sizes = np.array([len(X) for X in Xs], dtype=np.int64)
-    seg, starts = np.repeat(np.arange(len(Xs)), sizes), np.r_[0, np.cumsum(sizes)[:-1]]
-    U1, tie = np.zeros((len(Xs), G)), np.zeros((len(Xs), G))
-    for g0 in range(0, G, block):
-        g1 = min(G, g0 + block)
-        Ys = np.sort(np.asarray(Y[:, g0:g1], dtype=np.float64), axis=0)
-        tie_y = _tie_sorted(Ys) if ties else None
-        A = np.vstack([np.asarray(X[:, g0:g1], dtype=np.float64) for X in Xs]).T.copy()   # (genes, cells)
-        Ys = Ys.T.copy()
-        for j in range(g1 - g0):
-            x, ys = A[j], Ys[j]
-            lo, hi = np.searchsorted(ys, x, 'left'), np.searchsorted(ys, x, 'right')
-            U1[:, g0 + j] = np.add.reduceat(lo + (hi - lo) / 2, starts)
-            if not ties: continue
-            o = np.lexsort((x, seg)); xs, ss = x[o], seg[o]
-            new = np.ones(len(xs), bool); new[1:] = (xs[1:] != xs[:-1]) | (ss[1:] != ss[:-1])
-            first = np.flatnonzero(new)
-            b = np.diff(np.r_[first, len(xs)]).astype(np.float64)     # a run of equal values in one condition
-            a = (hi - lo)[o][first].astype(np.float64)                 # the control cells of that value
-            t = a + b
-            tie[:, g0 + j] = tie_y[j] + np.bincount(ss[first], weights=(t ** 3 - t) - (a ** 3 - a), minlength=len(Xs))
-    return U1, tie, sizes
-
-def mannwhitney_many(Xs:list, # (n_i, G) cells of each condition
-                     Y:np.ndarray, # (n2, G) control cells
-                     block:int=256, # Genes at a time (bounds memory)
-                    ) -> np.ndarray:
-    """`mannwhitney_p(X, Y)` for every X of `Xs`, bit for bit, as a (len(Xs), G) array, with the control cells sorted
-    once per gene instead of once per condition (`_u_many`). Memory: `block` genes of the cells at a time in float64,
-    not (n_i + n2) x G per condition; float32 cells are read as they are (no float64 copy of the whole)."""
-    Y = np.asarray(Y); n2, G = Y.shape
-    if not len(Xs): return np.zeros((0, G))
-    U1, tie, sizes = _u_many(Xs, Y, block)
-    n1 = sizes[:, None].astype(np.float64); n = n1 + n2
-    U = np.maximum(U1, n1 * n2 - U1)
-    s2 = n1 * n2 / 12 * ((n + 1) - tie / (n * (n - 1)))
-    with np.errstate(divide='ignore', invalid='ignore'):
-        p = 2 * stats.norm.sf((U - n1 * n2 / 2 - 0.5) / np.sqrt(s2))
-    return np.where(s2 > 0, np.clip(p, 0, 1), 1.0)
-
-def ranksums_many(Xs:list, # (n_i, G) cells of each condition
-                  Y:np.ndarray, # (n2, G) control cells
-                  block:int=256, # Genes at a time (bounds memory)
-                 ) -> np.ndarray:
-    """`ranksums_p(X, Y)` for every X of `Xs`, bit for bit, as a (len(Xs), G) array: X's rank sum in the pooled
-    sample is U₁ + n₁(n₁ + 1)/2, so the control is sorted once per gene (`_u_many`) instead of ranked again with every
-    condition (which made scBIG's profile, and its split-half ceiling, grow faster than the cells)."""
-    Y = np.asarray(Y); n2, G = Y.shape
-    if not len(Xs): return np.zeros((0, G))
-    U1, _, sizes = _u_many(Xs, Y, block, ties=False)
-    n1 = sizes[:, None].astype(np.float64); n = n1 + n2
-    z = (U1 + n1 * (n1 + 1) / 2 - n1 * (n + 1) / 2) / np.sqrt(n1 * n2 * (n + 1) / 12)
-    p = 2 * stats.norm.sf(np.abs(z))
-    flat = np.stack([np.asarray(X).std(axis=0, dtype=np.float64) == 0 for X in Xs]) & (Y.std(axis=0, dtype=np.float64) == 0)
-    return np.where(flat, 1.0, p)
-
-
-# %% ../nbs/11_metrics.ipynb #dab72de2
-def lfc_pdex(mean:np.ndarray, # (G,) mean log1p expression of the condition
-             ctrl_mean:np.ndarray, # (G,) mean log1p expression of the control
-             eps:float=0.0, # Pseudocount (cell-eval pins 0)
-            ) -> np.ndarray:
-    "pdex's log2 fold change of geometric means: log2((expm1(x̄) + ε)/(expm1(c̄) + ε)); 0/0 -> 0."
-    with np.errstate(divide='ignore', invalid='ignore'):
-        l = np.log2((np.expm1(mean) + eps) / (np.expm1(ctrl_mean) + eps))
-    return np.where(np.isnan(l), 0.0, l)
-
-# %% ../nbs/11_metrics.ipynb #963a1e2c
-def _top_abs(score:np.ndarray, k:int) -> np.ndarray:
-    "scanpy's `_select_top_n` on |score|: the k largest, in descending order."
-    s = np.abs(score); k = min(k, len(s))
-    part = np.argpartition(s, -k)[-k:]
-    return part[np.argsort(s[part])[::-1]]
-
-def bh(p:np.ndarray) -> np.ndarray:
-    "Benjamini–Hochberg adjusted p-values (scipy `false_discovery_control`)."
-    p = np.asarray(p, dtype=np.float64)
-    return stats.false_discovery_control(p) if p.size else p
-
-# %% ../nbs/11_metrics.ipynb #e8debde4
-def wilcoxon_de(cells:dict, # condition -> (n, G) cells of that condition
-                ctrl_cells:np.ndarray, # (n_ctrl, G) control cells
-                genes:pd.Index, # G gene names
-                fdr_scope:str='condition', # BH over each condition's tests ('condition', pdex 0.3) or all tests ('run')
-               ) -> pd.DataFrame:
-    "pdex-style DE table: one row per (condition, gene) with log2FC, p-value and BH FDR."
-    if fdr_scope not in ('condition', 'run'): raise ConfigError(f"fdr_scope={fdr_scope!r}", "use 'condition' or 'run'")
-    c_mean = ctrl_cells.mean(axis=0, dtype=np.float64)          # float32 cells: float64 sums, as before
-    pvals = mannwhitney_many(list(cells.values()), ctrl_cells)           # the control sorted once for all conditions
-    parts = [pd.DataFrame({'condition': c, 'gene': genes, 'lfc': lfc_pdex(X.mean(axis=0, dtype=np.float64), c_mean), 'pval': p})
-             for (c, X), p in zip(cells.items(), pvals)]
-    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=['condition', 'gene', 'lfc', 'pval'])
-    df['fdr'] = df.groupby('condition', sort=False)['pval'].transform(bh) if fdr_scope == 'condition' else bh(df['pval'].values)
-    return df
-
-# %% ../nbs/11_metrics.ipynb #f3484801
-def de_genes(method:str, # 'top_delta', 'ttest', 'ttest_non_dropout' or 'wilcoxon'
-             cells:np.ndarray, # (n, G) cells of the condition
-             ctrl_cells:np.ndarray, # (n_ctrl, G) control cells
-             k:int|None=20, # How many genes (None: every significant gene, 'wilcoxon' only)
-             ctrl_mean:np.ndarray|None=None, # Control mean to take deltas from (default: mean of `ctrl_cells`)
-             fdr:np.ndarray|None=None, # 'wilcoxon': the condition's FDRs, when computed with another scope
-            ) -> np.ndarray:
-    "Indices of the condition's DE genes under the named rule (ordered by the rule's ranking where it has one)."
-    c = ctrl_cells.mean(axis=0) if ctrl_mean is None else ctrl_mean
-    m = cells.mean(axis=0)
-    if method == 'top_delta': return np.argsort(np.abs(m - c))[-k:]
-    if method in ('ttest', 'ttest_non_dropout'):
-        ranked = _top_abs(welch_t(cells, ctrl_cells), cells.shape[1])
-        if method == 'ttest': return ranked[:k]
-        non_dropout = (m != 0) | (c == 0)
-        return ranked[non_dropout[ranked]][:k]
-    if method == 'wilcoxon':
-        q = bh(mannwhitney_p(cells, ctrl_cells)) if fdr is None else fdr
-        l = np.abs(lfc_pdex(m, c)).astype(np.float32)
-        sig = np.flatnonzero(q.astype(np.float32) < np.float32(0.05))
-        ranked = sig[np.argsort(-l[sig], kind='stable')]
-        return ranked if k is None else ranked[:k]
-    raise ConfigError(f"unknown DE method {method!r}", "use 'top_delta', 'ttest', 'ttest_non_dropout' or 'wilcoxon'")
+# %% ../nbs/11_metrics.ipynb #6d1955c9
+# The metric functions, the DE tests and `pair` moved to scbig.metric_functions; imported here so that
+# `from scbig.metrics import ...` still works
+from .metric_functions import *
+from .metric_functions import _canon, _dense, _check_genes, _Cells, _raw
 
 # %% ../nbs/11_metrics.ipynb #150212d3
 PROFILES = {
     'scbig': dict(source='scBIG train_norman_additive.py::compute_full_11_metrics',
-                  metrics=['r_all', 'r_de', 'acc_all', 'acc_de', 'L2', 'mse', 'mae', 'de_spearman_sig', 'pds', 'pearson_delta_20'],
+                  metrics=['r_all', 'r_de', 'acc_all', 'acc_de', 'L2', 'mse', 'mae', 'de_spearman_sig', 'pds',
+                           'pearson_delta_20'],
                   control_source='real', de='top_delta', n_de=20, nan_policy='skip', zero_genes='keep'),
     'gears': dict(source='GEARS gears/inference.py (compute_metrics, deeper analysis)',
                   metrics=['pearson', 'mse', 'pearson_de', 'mse_de', 'pearson_delta', 'pearson_delta_de',
-                           'frac_correct_direction_top20_non_dropout', 'frac_opposite_direction_top20_non_dropout', 'mse_top20_de_non_dropout'],
+                           'frac_correct_direction_top20_non_dropout', 'frac_opposite_direction_top20_non_dropout',
+                           'mse_top20_de_non_dropout'],
                   control_source='real', de='ttest', n_de=20, nan_policy='zero', zero_genes='keep'),
     'cell_eval': dict(source='cell-eval 0.8.2 (MetricsEvaluator, profile full; DE by pdex 0.3.0)',
-                      metrics=['pearson_delta', 'mse', 'mae', 'mse_delta', 'mae_delta', 'discrimination_score_l1', 'discrimination_score_l2',
-                               'discrimination_score_cosine', 'overlap_at_N', 'overlap_at_50', 'overlap_at_100', 'overlap_at_200', 'overlap_at_500',
-                               'precision_at_N', 'de_direction_match', 'de_spearman_lfc_sig', 'de_sig_genes_recall', 'de_nsig_counts_real',
-                               'de_nsig_counts_pred', 'de_spearman_sig', 'pearson_edistance'],
-                      control_source='each', de='wilcoxon', n_de=None, nan_policy='keep', zero_genes='keep', fdr_scope='condition'),
+                      metrics=['pearson_delta', 'mse', 'mae', 'mse_delta', 'mae_delta',
+                               'discrimination_score_l1', 'discrimination_score_l2', 'discrimination_score_cosine',
+                               'overlap_at_N', 'overlap_at_50', 'overlap_at_100', 'overlap_at_200', 'overlap_at_500',
+                               'precision_at_N', 'de_direction_match', 'de_spearman_lfc_sig', 'de_sig_genes_recall',
+                               'de_nsig_counts_real', 'de_nsig_counts_pred', 'de_spearman_sig', 'pearson_edistance'],
+                      control_source='each', de='wilcoxon', n_de=None, nan_policy='keep', zero_genes='keep',
+                      fdr_scope='condition'),
     'systema': dict(source='Systema evaluation/ (pearson_delta_reference_metrics, centroid accuracy)',
                     metrics=['pearson_delta_pert', 'pearson_delta_pert_de', 'centroid_accuracy'],
                     control_source='real', de='ttest_non_dropout', n_de=20, nan_policy='keep', zero_genes='keep'),
@@ -353,124 +57,6 @@ PROFILES = {
 NAN_POLICIES = {'skip': 'a NaN (e.g. Pearson of a constant vector) is left out of the mean, and counted',
                 'zero': 'a NaN Pearson is set to 0 before averaging (GEARS)',
                 'keep': 'NaN stays in the per-condition table and makes the mean NaN (cell-eval, Systema, PerturBench)'}
-
-# %% ../nbs/11_metrics.ipynb #5242381f
-def observed(data:PerturbData, # The dataset
-             conditions, # Conditions whose cells to take (the control is added)
-            ) -> ad.AnnData:
-    "The real cells of `conditions` and every control cell, as an AnnData with canonical `obs['condition']`."
-    conds = list(dict.fromkeys([data.condition(c).format(control=data.control) for c in conditions] + [data.control]))
-    rows = np.concatenate([data.rows(c) for c in conds])
-    cond = np.concatenate([[c] * len(data.rows(c)) for c in conds])
-    X = data.adata.X[np.sort(rows)] if not data.adata.isbacked else data.X_rows(np.sort(rows))
-    order = np.argsort(np.argsort(rows))
-    out = ad.AnnData(X[order] if sp.issparse(X) else np.asarray(X)[order], obs=pd.DataFrame({'condition': pd.Categorical(cond)}, index=data.adata.obs_names[rows]),
-                     var=pd.DataFrame(index=data.genes.copy()))
-    return out
-
-# %% ../nbs/11_metrics.ipynb #f60a915e
-def _canon(a:ad.AnnData, key:str, control:str, which:str) -> np.ndarray:
-    if not isinstance(a, ad.AnnData): raise DataError(f"{which} must be an AnnData, got {type(a).__name__}", "pass predictions and observations as AnnData (e.g. model.predict(...), observed(data, ...))")
-    if key not in a.obs.columns: raise DataError(f"column {key!r} is missing from {which}.obs", f"pass condition_key= the column holding each cell's condition (found {list(a.obs.columns)[:8]})")
-    return normalize_conditions(a.obs[key].astype(str).values, control=control)
-
-def _dense(X) -> np.ndarray:
-    "A float64 dense copy of X (a sparse X cast before it is densified: one dense array, not two)."
-    return X.astype(np.float64).toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-
-def _check_genes(pred:ad.AnnData, real:ad.AnnData):
-    if list(pred.var_names) == list(real.var_names): return
-    miss, extra = real.var_names.difference(pred.var_names), pred.var_names.difference(real.var_names)
-    if not len(miss) and not len(extra):
-        raise DataError(f"pred has the same {real.n_vars} genes as real but in another order", "reorder it: pred = pred[:, real.var_names]")
-    raise DataError(f"mismatched genes: pred lacks {len(miss)} of real's {real.n_vars} genes {list(miss[:5])} and has {len(extra)} others {list(extra[:5])}",
-                    "predict in real's gene space (pred = pred[:, real.var_names] when pred has them all)")
-
-# %% ../nbs/11_metrics.ipynb #85835b77
-@dataclass
-class Pair:
-    "Real and predicted data of the same conditions, genes and control: what every metric reads."
-    genes: pd.Index
-    conditions: list # evaluated perturbations (real's, sorted)
-    control: str
-    real_means: np.ndarray # (P, G)
-    pred_means: np.ndarray # (P, G)
-    ctrl_real: np.ndarray # (G,) c̄
-    ctrl_pred: np.ndarray # (G,) c̄̂ (equal to c̄ unless control_source='each')
-    real_cells: dict # condition (and control) -> (n, G) float64 (a `_Cells`: made on access)
-    pred_cells: dict # condition (and control) -> (n, G); a pseudobulk row repeated when pred is pseudobulk
-    notes: list = field(default_factory=list)
-
-class _Cells(Mapping):
-    """condition -> its (n, G) cells as float64, made on access from the rows kept as they came (views of the data,
-    float32 as stored: no float64 copy of every condition's cells at once); `raw(c)` gives the kept rows. A part may
-    be a function (a pseudobulk row repeated to a cell count). The conditions in `cache` (the control, read with every
-    condition) are converted once, into `store`."""
-    def __init__(self, parts:dict, cache=(), store:dict|None=None):
-        self.parts, self.cache, self.store = parts, set(cache), {} if store is None else store
-    def raw(self, c):
-        p = self.parts[c]
-        return p() if callable(p) else p
-    def __getitem__(self, c):
-        if c in self.cache and c in self.store: return self.store[c]
-        x = np.asarray(self.raw(c), dtype=np.float64)
-        if c in self.cache: self.store[c] = x
-        return x
-    def __contains__(self, c): return c in self.parts
-    def __iter__(self): return iter(self.parts)
-    def __len__(self): return len(self.parts)
-
-def _raw(cells, c):
-    "The rows of condition `c` as kept (`_Cells.raw`; a plain dict's value)."
-    return cells.raw(c) if isinstance(cells, _Cells) else cells[c]
-
-def _grouped(X, labels:np.ndarray) -> tuple:
-    """X's rows and their labels with each label's rows one run, in their order: X itself when they already are (a
-    model's prediction, a ceiling's half), else sorted by label (stable); sparse rows made dense in their dtype."""
-    cut = np.flatnonzero(labels[1:] != labels[:-1])
-    if len(labels) and len(cut) + 1 != len(set(labels)):
-        o = np.argsort(labels, kind='stable'); X, labels = X[o], labels[o]
-    return (X.toarray() if sp.issparse(X) else np.asarray(X)), labels
-
-def _runs(labels:np.ndarray) -> dict:
-    "label -> slice of its run in the sorted `labels`."
-    cut = np.flatnonzero(labels[1:] != labels[:-1]) + 1
-    return {labels[s]: slice(s, e) for s, e in zip(np.r_[0, cut], np.r_[cut, len(labels)])}
-
-def pair(pred:ad.AnnData, # Predicted cells or pseudobulks, with the condition in `obs[condition_key]`
-         real:ad.AnnData, # Observed cells of the evaluated conditions and control cells
-         condition_key:str='condition', # Column of `obs` (both files) with the condition
-         control:str='control', # Control label
-         control_source:str='real', # c̄̂ from real's control cells ('real') or from pred's own ('each', cell-eval)
-        ) -> Pair:
-    "Validate `pred` against `real` and compute means, control means and per-condition cells."
-    rc, pc = _canon(real, condition_key, control, 'real'), _canon(pred, condition_key, control, 'pred')
-    _check_genes(pred, real)
-    if control_source not in ('real', 'each'): raise ConfigError(f"control_source={control_source!r}", "use 'real' or 'each'")
-    if control not in set(rc): raise DataError(f"no control cells in real: no condition is {control!r}", "add the control cells (observed(data, conditions) does), or pass control= your label")
-    conds = sorted(set(rc) - {control})
-    if not conds: raise DataError("real has control cells only: nothing to evaluate", "add the cells of the conditions to evaluate")
-    missing = [c for c in conds if c not in set(pc)]
-    if missing: raise DataError(f"pred lacks {len(missing)} of the {len(conds)} conditions in real: {missing[:8]}", "predict every evaluated condition: model.predict(conditions)")
-    if control_source == 'each' and control not in set(pc):
-        raise DataError(f"no control cells in pred, but control_source='each' takes c̄̂ from pred's own control", "predict with the control (predict(..., with_control=True)) or pass control_source='real'")
-    RX, rc = _grouped(real.X, rc)                        # each condition's cells together, in order: its cells are
-    PX, pc = _grouped(pred.X, pc)                        # views (float32 as stored), float64 per condition on access
-    if not np.isfinite(PX).all(): raise DataError(f"pred holds {int((~np.isfinite(PX)).sum())} NaN or infinite values", "fix the model's output before evaluating")
-    ri, pi = _runs(rc), _runs(pc)
-    real_cells = _Cells({c: RX[ri[c]] for c in conds + [control]}, cache=[control])
-    pseudo = all(pi[c].stop - pi[c].start == 1 for c in conds)
-    notes = []
-    if pseudo:
-        pred_cells = _Cells({**{c: partial(np.repeat, PX[pi[c]], ri[c].stop - ri[c].start, axis=0) for c in conds},
-                             control: RX[ri[control]]}, cache=[control], store=real_cells.store)
-        notes.append("pred has one pseudobulk row per condition: for cell-level metrics each row is repeated to real's cell count and pred's control cells are real's (cell-eval's baseline convention)")
-    else: pred_cells = _Cells({c: PX[pi[c]] for c in conds + ([control] if control in pi else [])}, cache=[control])
-    ctrl_real = real_cells[control].mean(axis=0)
-    ctrl_pred = PX[pi[control]].mean(axis=0, dtype=np.float64) if control_source == 'each' else ctrl_real
-    mean = lambda x: x.mean(0, dtype=np.float64)        # float64 sums of float32 cells: as of a float64 copy
-    return Pair(real.var_names.copy(), conds, control, np.array([mean(real_cells.raw(c)) for c in conds]),
-                np.array([mean(PX[pi[c]]) for c in conds]), ctrl_real, ctrl_pred, real_cells, pred_cells, notes)
 
 # %% ../nbs/11_metrics.ipynb #943be68c
 def _pearson_scbig(x, y) -> float:
@@ -504,9 +90,10 @@ def _m_scbig(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
             ok = np.isfinite(lt) & np.isfinite(lp)
             if ok.sum() >= 5: rho = _spearman(lt[ok], lp[ok])
         top_var = np.argsort(np.var(cells - c, axis=0))[-20:]
-        rows.append(dict(r_all=_pearson_scbig(d, dh), r_de=_pearson_scbig(d[de], dh[de]), acc_all=sign_accuracy(d, dh), acc_de=sign_accuracy(d[de], dh[de]),
-                         L2=float(np.linalg.norm(x - xh)), mse=mse(x, xh), mae=mae(x, xh), de_spearman_sig=rho, pds=pds[i],
-                         pearson_delta_20=_pearson_scbig(d[top_var], dh[top_var])))
+        rows.append(dict(r_all=_pearson_scbig(d, dh), r_de=_pearson_scbig(d[de], dh[de]),
+                         acc_all=sign_accuracy(d, dh), acc_de=sign_accuracy(d[de], dh[de]),
+                         L2=float(np.linalg.norm(x - xh)), mse=mse(x, xh), mae=mae(x, xh), de_spearman_sig=rho,
+                         pds=pds[i], pearson_delta_20=_pearson_scbig(d[top_var], dh[top_var])))
     return pd.DataFrame(rows, index=pr.conditions), {}
 
 # %% ../nbs/11_metrics.ipynb #7b5fd43a
@@ -518,9 +105,11 @@ def _m_gears(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
         nd = de_genes('ttest_non_dropout', cells, ctrl, o['n_de'] or 20, ctrl_mean=c)
         d, dh = x - c, xh - pr.ctrl_pred
         s = np.abs(np.sign(dh[nd]) - np.sign(d[nd]))
-        rows.append(dict(pearson=pearson(x, xh), mse=mse(x, xh), pearson_de=pearson(x[de], xh[de]), mse_de=mse(x[de], xh[de]),
+        rows.append(dict(pearson=pearson(x, xh), mse=mse(x, xh), pearson_de=pearson(x[de], xh[de]),
+                         mse_de=mse(x[de], xh[de]),
                          pearson_delta=pearson(d, dh), pearson_delta_de=pearson(d[de], dh[de]),
-                         frac_correct_direction_top20_non_dropout=float(np.mean(s == 0)), frac_opposite_direction_top20_non_dropout=float(np.mean(s == 2)),
+                         frac_correct_direction_top20_non_dropout=float(np.mean(s == 0)),
+                         frac_opposite_direction_top20_non_dropout=float(np.mean(s == 2)),
                          mse_top20_de_non_dropout=mse(d[nd], dh[nd])))
     return pd.DataFrame(rows, index=pr.conditions), {}
 
@@ -549,7 +138,8 @@ def _de_metrics(real_de:pd.DataFrame, pred_de:pd.DataFrame, conds:list) -> tuple
         r['precision_at_N'] = len(set(s[:kp]) & set(sh[:kp])) / kp if (any_r and any_p and kp) else 0.0
         if s:
             a, b = lr.loc[c].loc[s].values, lp.reindex(pd.MultiIndex.from_product([[c], s])).values
-            r['de_direction_match'] = float(np.mean(np.sign(a) == np.sign(b[~np.isnan(b)]))) if (~np.isnan(b)).any() else np.nan
+            r['de_direction_match'] = (float(np.mean(np.sign(a) == np.sign(b[~np.isnan(b)])))
+                                       if (~np.isnan(b)).any() else np.nan)
             r['de_spearman_lfc_sig'] = _spearman(a.astype(np.float64), np.nan_to_num(b, nan=0.0).astype(np.float64))
             r['de_sig_genes_recall'] = len(set(s) & set(sh)) / len(s)
         else: r['de_direction_match'] = r['de_spearman_lfc_sig'] = r['de_sig_genes_recall'] = np.nan
@@ -557,7 +147,8 @@ def _de_metrics(real_de:pd.DataFrame, pred_de:pd.DataFrame, conds:list) -> tuple
         rows.append(r)
     t = pd.DataFrame(rows, index=conds)
     has = t['de_nsig_counts_real'] > 0
-    rho = 1.0 if not has.any() else _spearman(t.loc[has, 'de_nsig_counts_real'].values, t.loc[has, 'de_nsig_counts_pred'].values)
+    rho = 1.0 if not has.any() else _spearman(t.loc[has, 'de_nsig_counts_real'].values,
+                                              t.loc[has, 'de_nsig_counts_pred'].values)
     return t, {'de_spearman_sig': rho}
 
 # %% ../nbs/11_metrics.ipynb #95e5cd5a
@@ -569,11 +160,13 @@ def _m_cell_eval(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
                       'mse_delta': [mse(dR[i], dP[i]) for i in range(len(pr.conditions))],
                       'mae_delta': [mae(dR[i], dP[i]) for i in range(len(pr.conditions))]}, index=pr.conditions)
     for m in ('l1', 'l2', 'cosine'):
-        if f'discrimination_score_{m}' not in o['skip']: t[f'discrimination_score_{m}'] = discrimination_score(dR, dP, pr.conditions, pr.genes, m)
+        if f'discrimination_score_{m}' not in o['skip']:
+            t[f'discrimination_score_{m}'] = discrimination_score(dR, dP, pr.conditions, pr.genes, m)
     scalars = {}
     if any(m.startswith(('overlap', 'precision', 'de_')) and m not in o['skip'] for m in o['metrics']):
         pctrl = pr.pred_cells.get(pr.control, pr.real_cells[pr.control])
-        real_de = wilcoxon_de({c: _raw(pr.real_cells, c) for c in pr.conditions}, pr.real_cells[pr.control], pr.genes, o['fdr_scope'])
+        real_de = wilcoxon_de({c: _raw(pr.real_cells, c) for c in pr.conditions}, pr.real_cells[pr.control], pr.genes,
+                              o['fdr_scope'])
         pred_de = wilcoxon_de({c: _raw(pr.pred_cells, c) for c in pr.conditions}, pctrl, pr.genes, o['fdr_scope'])
         de, scalars = _de_metrics(real_de, pred_de, pr.conditions)
         t = t.join(de)
@@ -590,19 +183,24 @@ def _m_systema(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     for i, cond in enumerate(pr.conditions):
         d, dh = pr.real_means[i] - mu, pr.pred_means[i] - mu
         de = de_genes(o['de'], pr.real_cells[cond], pr.real_cells[pr.control], o['n_de'], ctrl_mean=pr.ctrl_real)
-        rows.append(dict(pearson_delta_pert=pearson(d, dh), pearson_delta_pert_de=pearson(d[de], dh[de]), centroid_accuracy=acc[i]))
+        rows.append(dict(pearson_delta_pert=pearson(d, dh), pearson_delta_pert_de=pearson(d[de], dh[de]),
+                         centroid_accuracy=acc[i]))
     return pd.DataFrame(rows, index=pr.conditions), {}
 
 def _m_perturbench(pr:Pair, o:dict) -> tuple[pd.DataFrame, dict]:
     R, P = pr.real_means, pr.pred_means
     LR, LP = np.log2(R + 0.1) - np.log2(pr.ctrl_real + 0.1), np.log2(P + 0.1) - np.log2(pr.ctrl_pred + 0.1)
-    t = pd.DataFrame({'rmse_average': [rmse(R[i], P[i]) for i in range(len(R))], 'cosine_logfc': [cosine(LR[i], LP[i]) for i in range(len(R))],
-                      'rmse_rank_average': rank_score(R, P, 'rmse', o['seed']), 'cosine_rank_logfc': rank_score(LR, LP, 'cosine', o['seed'])}, index=pr.conditions)
+    t = pd.DataFrame({'rmse_average': [rmse(R[i], P[i]) for i in range(len(R))],
+                      'cosine_logfc': [cosine(LR[i], LP[i]) for i in range(len(R))],
+                      'rmse_rank_average': rank_score(R, P, 'rmse', o['seed']),
+                      'cosine_rank_logfc': rank_score(LR, LP, 'cosine', o['seed'])}, index=pr.conditions)
     if 'edistance' not in o['skip']:
-        t['edistance'] = [energy_distance(pr.pred_cells[c], pr.real_cells[c], 'sqeuclidean', sample_correct=True) for c in pr.conditions]
+        t['edistance'] = [energy_distance(pr.pred_cells[c], pr.real_cells[c], 'sqeuclidean',
+                                          sample_correct=True) for c in pr.conditions]
     return t, {}
 
-_COMPUTE = {'scbig': _m_scbig, 'gears': _m_gears, 'cell_eval': _m_cell_eval, 'systema': _m_systema, 'perturbench': _m_perturbench}
+_COMPUTE = {'scbig': _m_scbig, 'gears': _m_gears, 'cell_eval': _m_cell_eval, 'systema': _m_systema,
+            'perturbench': _m_perturbench}
 
 # %% ../nbs/11_metrics.ipynb #b308f9ca
 @dataclass
@@ -623,7 +221,8 @@ class Evaluation:
     def summary(self, by:str='subgroup') -> pd.DataFrame:
         "Mean of each metric by subgroup (and over all conditions), under the NaN policy; `n` = conditions."
         keep_nan = self.conventions['nan_policy'] == 'keep'
-        groups = [('all', self.table)] + ([(g, t) for g, t in self.table.groupby(by, sort=True) if g != 'all'] if by else [])
+        groups = [('all', self.table)] + ([(g, t) for g, t in self.table.groupby(by, sort=True) if g != 'all']
+                                          if by else [])
         out = pd.DataFrame({g: t[self.metrics].mean(skipna=not keep_nan) for g, t in groups}).T
         out.insert(0, 'n', [len(t) for _, t in groups])
         return out.rename_axis(by or 'subgroup')
@@ -632,21 +231,27 @@ class Evaluation:
         "The conventions, one per line, as printed under every table."
         c, sk = self.conventions, self.skipped()
         lines = [f"profile {c['profile']!r}: {c['source']}",
-                 f"control reference: {c['control']}", f"DE genes: {c['de']}", f"NaN policy: {c['nan_policy']} ({NAN_POLICIES[c['nan_policy']]})",
-                 f"genes zero in every evaluated cell: {len(self.zero_genes)} of {c['n_genes']}, {'kept' if c['zero_genes'] == 'keep' else 'dropped'} ({c['zero_genes_note']})",
-                 f"conditions: {len(self.table)}; without a value (NaN): " + (', '.join(f'{k} {v}' for k, v in sk[sk > 0].items()) or 'none')]
+                 f"control reference: {c['control']}", f"DE genes: {c['de']}",
+                 f"NaN policy: {c['nan_policy']} ({NAN_POLICIES[c['nan_policy']]})",
+                 f"genes zero in every evaluated cell: {len(self.zero_genes)} of {c['n_genes']}, "
+                 f"{'kept' if c['zero_genes'] == 'keep' else 'dropped'} ({c['zero_genes_note']})",
+                 f"conditions: {len(self.table)}; without a value (NaN): "
+                 + (', '.join(f'{k} {v}' for k, v in sk[sk > 0].items()) or 'none')]
         return '\n'.join(lines + [f"note: {n}" for n in c.get('notes', [])])
 
     def __repr__(self): return f"Evaluation of {len(self.table)} conditions\n" + self.describe()
 
 # %% ../nbs/11_metrics.ipynb #d9d462ff
-_CONTROL_TEXT = {'real': "c̄ = mean of real's control cells, used for both real and predicted deltas (scBIG/GEARS: the training controls)",
-                 'each': "c̄ from real's control cells for real deltas, c̄̂ from pred's own control for predicted deltas (cell-eval, PerturBench)"}
+_CONTROL_TEXT = {'real': "c̄ = mean of real's control cells, used for both real and predicted deltas (scBIG/GEARS: "
+                         "the training controls)",
+                 'each': "c̄ from real's control cells for real deltas, c̄̂ from pred's own control for predicted "
+                         "deltas (cell-eval, PerturBench)"}
 
 def _de_text(o:dict) -> str:
     if o['de'] is None: return 'none (no DE-restricted metric in this profile)'
     k = 'all significant' if o['n_de'] is None else f"top {o['n_de']}"
-    rule = {'top_delta': 'by |x̄_p − c̄|', 'ttest': 'by |Welch t| vs control (scanpy order)', 'ttest_non_dropout': 'by |Welch t|, dropout genes removed',
+    rule = {'top_delta': 'by |x̄_p − c̄|', 'ttest': 'by |Welch t| vs control (scanpy order)',
+            'ttest_non_dropout': 'by |Welch t|, dropout genes removed',
             'wilcoxon': f"Mann–Whitney vs control, BH FDR < 0.05 with FDR scope '{o['fdr_scope']}', "
                         "ranked by |log2FC| (pdex, ε = 0)",
             't_expressed': "by |Welch t| vs control among the expressed genes (> 0 in ≥ 10% of the condition's "
@@ -664,32 +269,40 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
              de:str|None=None, # DE-gene rule for the DE-restricted metrics (default: the profile's)
              n_de:int|None=-1, # How many DE genes (default -1: the profile's)
              nan_policy:str|None=None, # 'skip', 'zero' or 'keep' (default: the profile's)
-             zero_genes:str|None=None, # 'keep' or 'drop' the genes zero in every evaluated cell (default: the profile's)
+             zero_genes:str|None=None, # 'keep' or 'drop' genes zero in every evaluated cell (default: the profile's)
              fdr_scope:str|None=None, # 'condition' or 'run' for Wilcoxon DE (default: the profile's)
              train_means=None, # (T, G) training pseudobulks (DataFrame or array): Systema's reference; vcc's baseline
              skip=(), # Metrics not to compute (e.g. 'pearson_edistance', which is quadratic in cells)
              seed:int=0, # Seed of PerturBench's tie-breaking shuffle
              absent:str='raise', # Predicted conditions that real lacks: 'raise' or 'drop' (left out, warned)
             ) -> Evaluation:
-    "Score `pred` against `real` under a named profile: a per-condition table, one-number metrics and the conventions used."
+    "Score `pred` against `real` under a named profile: a per-condition table, one-number metrics, the conventions used"
     if profile not in PROFILES: raise ConfigError(f"unknown profile {profile!r}", f"use one of {list(PROFILES)}")
     P = PROFILES[profile]
-    o = dict(de=P['de'] if de is None else de, n_de=P['n_de'] if n_de == -1 else n_de, fdr_scope=fdr_scope or P.get('fdr_scope', 'condition'),
-             nan_policy=nan_policy or P['nan_policy'], zero_genes=zero_genes or P['zero_genes'], metrics=P['metrics'], skip=set(skip), seed=seed)
-    if o['nan_policy'] not in NAN_POLICIES: raise ConfigError(f"nan_policy={o['nan_policy']!r}", f"use one of {list(NAN_POLICIES)}")
-    if o['zero_genes'] not in ('keep', 'drop'): raise ConfigError(f"zero_genes={o['zero_genes']!r}", "use 'keep' or 'drop'")
+    o = dict(de=P['de'] if de is None else de, n_de=P['n_de'] if n_de == -1 else n_de,
+             fdr_scope=fdr_scope or P.get('fdr_scope', 'condition'),
+             nan_policy=nan_policy or P['nan_policy'], zero_genes=zero_genes or P['zero_genes'], metrics=P['metrics'],
+             skip=set(skip), seed=seed)
+    if o['nan_policy'] not in NAN_POLICIES: raise ConfigError(f"nan_policy={o['nan_policy']!r}",
+                                                              f"use one of {list(NAN_POLICIES)}")
+    if o['zero_genes'] not in ('keep', 'drop'): raise ConfigError(f"zero_genes={o['zero_genes']!r}",
+                                                                  "use 'keep' or 'drop'")
     check_conditions_scored(_canon(pred, condition_key, control, 'pred'), _canon(real, condition_key, control, 'real'),
                             control, absent)
     check_same_scale(pred.X, real.X)                      # counts-scale predictions scored on log data mean nothing
     pr = pair(pred, real, condition_key, control, control_source or P['control_source'])
-    zero = np.logical_and.reduce([~_raw(pr.real_cells, c).any(axis=0) for c in pr.real_cells])   # no stacked copy of the cells
+    zero = np.logical_and.reduce([~_raw(pr.real_cells, c).any(axis=0)   # no stacked copy of the cells
+                                  for c in pr.real_cells])
     if o['zero_genes'] == 'drop': pr = _keep_genes(pr, ~zero)
     if profile == 'systema' and train_means is None:
         raise ConfigError("profile 'systema' needs the training perturbations' means (its reference μ_pert)",
                           "pass train_means=data.pseudobulk(split.train)")
     if profile in ('systema', 'vcc') and train_means is not None:   # vcc: the rows of the cell-mean baseline
-        tm = train_means.reindex(columns=real.var_names).values if isinstance(train_means, pd.DataFrame) else np.asarray(train_means)
-        if tm.ndim != 2 or tm.shape[1] != real.n_vars or not np.isfinite(tm).all(): raise DataError(f"train_means must be (T, {real.n_vars}) and finite, got {tm.shape}", "pass data.pseudobulk(split.train)")
+        tm = (train_means.reindex(columns=real.var_names).values if isinstance(train_means, pd.DataFrame)
+              else np.asarray(train_means))
+        if tm.ndim != 2 or tm.shape[1] != real.n_vars or not np.isfinite(tm).all():
+            raise DataError(f"train_means must be (T, {real.n_vars}) and finite, got {tm.shape}",
+                            "pass data.pseudobulk(split.train)")
         o['train_rows'] = tm[:, ~zero] if o['zero_genes'] == 'drop' else tm
         o['train_means'] = o['train_rows'].mean(axis=0)
     t, scalars = _COMPUTE[profile](pr, o)
@@ -699,18 +312,24 @@ def evaluate(pred:ad.AnnData, # Predicted cells or pseudobulks of (at least) rea
     t.insert(0, 'n_cells', [len(_raw(pr.real_cells, c)) for c in pr.conditions])
     t.insert(0, 'subgroup', [sub.get(c, 'all') for c in pr.conditions])
     t.index.name = 'condition'
-    conv = dict(profile=profile, source=P['source'], control=_CONTROL_TEXT[control_source or P['control_source']], de=_de_text(o),
-                nan_policy=o['nan_policy'], zero_genes=o['zero_genes'], n_genes=len(real.var_names), fdr_scope=o['fdr_scope'],
-                zero_genes_note='as the tool does' if o['zero_genes'] == P['zero_genes'] else f"the tool keeps them", notes=list(pr.notes))
-    if profile == 'systema': conv['notes'].append('μ_pert = mean of the training perturbations\' centroids (train_means)')
+    conv = dict(profile=profile, source=P['source'], control=_CONTROL_TEXT[control_source or P['control_source']],
+                de=_de_text(o), nan_policy=o['nan_policy'], zero_genes=o['zero_genes'], n_genes=len(real.var_names),
+                fdr_scope=o['fdr_scope'],
+                zero_genes_note='as the tool does' if o['zero_genes'] == P['zero_genes'] else f"the tool keeps them",
+                notes=list(pr.notes))
+    if profile == 'systema':
+        conv['notes'].append('μ_pert = mean of the training perturbations\' centroids (train_means)')
     return Evaluation(t, scalars, conv, list(real.var_names[zero]))
 
 # %% ../nbs/11_metrics.ipynb #888990c1
 def _keep_genes(pr:Pair, keep:np.ndarray) -> Pair:
     "The same pair restricted to the genes in `keep`."
-    return Pair(pr.genes[keep], pr.conditions, pr.control, pr.real_means[:, keep], pr.pred_means[:, keep], pr.ctrl_real[keep], pr.ctrl_pred[keep],
-                _Cells({c: partial(lambda c: _raw(pr.real_cells, c)[:, keep], c) for c in pr.real_cells}, cache=[pr.control]),
-                _Cells({c: partial(lambda c: _raw(pr.pred_cells, c)[:, keep], c) for c in pr.pred_cells}, cache=[pr.control]), pr.notes + ['genes zero in every evaluated cell were dropped'])
+    return Pair(pr.genes[keep], pr.conditions, pr.control, pr.real_means[:, keep], pr.pred_means[:, keep],
+                pr.ctrl_real[keep], pr.ctrl_pred[keep],
+                _Cells({c: partial(lambda c: _raw(pr.real_cells, c)[:, keep], c) for c in pr.real_cells},
+                       cache=[pr.control]),
+                _Cells({c: partial(lambda c: _raw(pr.pred_cells, c)[:, keep], c) for c in pr.pred_cells},
+                       cache=[pr.control]), pr.notes + ['genes zero in every evaluated cell were dropped'])
 
 # %% ../nbs/11_metrics.ipynb #16eaa73b
 def ceiling(real:ad.AnnData, # Observed cells of the evaluated conditions plus control cells
@@ -725,16 +344,20 @@ def ceiling(real:ad.AnnData, # Observed cells of the evaluated conditions plus c
     rc = _canon(real, condition_key, control, 'real')
     idx = pd.Series(rc).groupby(rc).indices
     small = [c for c, ix in idx.items() if len(ix) < 2]
-    if small: raise DataError(f"{len(small)} conditions have fewer than 2 cells: {small[:5]}", "a split-half ceiling needs at least 2 cells per condition")
+    if small: raise DataError(f"{len(small)} conditions have fewer than 2 cells: {small[:5]}",
+                              "a split-half ceiling needs at least 2 cells per condition")
     evs = []
     for r in range(n_repeats):
         rng = np.random.default_rng([seed, r])
         halves = [rng.permutation(ix) for ix in idx.values()]
-        a = np.concatenate([h[:len(h) // 2] for h in halves]); b = np.concatenate([h[len(h) // 2: 2 * (len(h) // 2)] for h in halves])
+        a = np.concatenate([h[:len(h) // 2] for h in halves])
+        b = np.concatenate([h[len(h) // 2: 2 * (len(h) // 2)] for h in halves])
         evs.append(evaluate(real[b], real[a], profile, condition_key=condition_key, control=control, **kwargs))
     num = pd.concat([e.table[e.metrics] for e in evs]).groupby(level=0).mean()
     t = evs[0].table[['subgroup', 'n_cells']].join(num)
-    conv = dict(evs[0].conventions); conv['notes'] = conv['notes'] + [f"split-half ceiling: real vs real, halves of ⌊n/2⌋ cells, mean of {n_repeats} splits (seed {seed}), no Spearman–Brown correction"]
+    conv = dict(evs[0].conventions)
+    conv['notes'] = conv['notes'] + [f"split-half ceiling: real vs real, halves of ⌊n/2⌋ cells, mean of "
+                                     f"{n_repeats} splits (seed {seed}), no Spearman–Brown correction"]
     scal = {k: _nanmean([e.scalars[k] for e in evs]) for k in evs[0].scalars}
     return Evaluation(t, scal, conv, evs[0].zero_genes)
 
@@ -743,9 +366,11 @@ def combine(evals:list) -> Evaluation:
     "One Evaluation from several (e.g. the folds of a k-fold split), with their per-condition tables concatenated."
     if not evals: raise ConfigError("nothing to combine", "pass a list of Evaluations")
     p = {e.conventions['profile'] for e in evals}
-    if len(p) > 1: raise ConfigError(f"cannot combine evaluations of different profiles {sorted(p)}", "combine one profile at a time")
+    if len(p) > 1: raise ConfigError(f"cannot combine evaluations of different profiles {sorted(p)}",
+                                     "combine one profile at a time")
     t = pd.concat([e.table for e in evals])
-    conv = dict(evals[0].conventions); conv['notes'] = list(dict.fromkeys(n for e in evals for n in e.conventions['notes']))
+    conv = dict(evals[0].conventions)
+    conv['notes'] = list(dict.fromkeys(n for e in evals for n in e.conventions['notes']))
     scal = {k: _nanmean([e.scalars.get(k, np.nan) for e in evals]) for k in evals[0].scalars}
     return Evaluation(t, scal, conv, evals[0].zero_genes)
 
@@ -767,16 +392,19 @@ def plot_metric(results:pd.DataFrame, # A `compare` table (index: method, subgro
                 ceiling:str|None='ceiling', # Method drawn as a dashed line per subgroup, not a bar (None: no line)
                 ax=None, # Axes to draw on (default: a new figure)
                ):
-    "Bars of `metric` by subgroup and method, with the split-half ceiling as a line over each subgroup; returns the Axes."
+    "Bars of `metric` by subgroup and method, the split-half ceiling as a line over each subgroup; returns the Axes."
     order = lambda lvl: list(dict.fromkeys(results.index.get_level_values(lvl)))
     t = results[metric].unstack(0).reindex(index=order(1), columns=order(0))      # keep the table's order
     methods = [m for m in t.columns if m != ceiling]
     if ax is None: _, ax = plt.subplots(figsize=(1.2 + 1.1 * len(t), 3.2), dpi=72)
     w = 0.8 / len(methods)
-    for j, m in enumerate(methods): ax.bar(np.arange(len(t)) + (j - (len(methods) - 1) / 2) * w, t[m].values, w, label=m)
+    for j, m in enumerate(methods): ax.bar(np.arange(len(t)) + (j - (len(methods) - 1) / 2) * w, t[m].values, w,
+                                           label=m)
     if ceiling in t.columns:
-        for i, v in enumerate(t[ceiling].values): ax.hlines(v, i - 0.45, i + 0.45, colors='k', linestyles='--', label='ceiling (split-half)' if i == 0 else None)
-    ax.set_xticks(np.arange(len(t)), t.index, fontsize=8, rotation=20, ha='right'); ax.set_ylabel(metric); ax.axhline(0, color='grey', lw=.5)
+        for i, v in enumerate(t[ceiling].values): ax.hlines(v, i - 0.45, i + 0.45, colors='k', linestyles='--',
+                                                            label='ceiling (split-half)' if i == 0 else None)
+    ax.set_xticks(np.arange(len(t)), t.index, fontsize=8, rotation=20, ha='right')
+    ax.set_ylabel(metric); ax.axhline(0, color='grey', lw=.5)
     ax.legend(fontsize=7, ncol=2, frameon=False, loc='upper left', bbox_to_anchor=(1, 1))
     return ax
 
@@ -786,13 +414,14 @@ def expand(pred:ad.AnnData, # One pseudobulk row per condition (e.g. a baseline'
            condition_key:str='condition', # Column of `obs` (both files) with the condition
            control:str='control', # Control label
           ) -> ad.AnnData:
-    "Predicted cells: each condition's row repeated to real's cell count, and real's control cells (cell-eval's baseline convention)."
+    "Predicted cells: each condition's row repeated to real's cell count, plus real's control cells (cell-eval's way)"
     rc, pc = _canon(real, condition_key, control, 'real'), _canon(pred, condition_key, control, 'pred')
     _check_genes(pred, real)
     counts = pd.Series(rc).value_counts()
     conds = sorted(set(rc) - {control})
     missing = [c for c in conds if c not in set(pc)]
-    if missing: raise DataError(f"pred lacks {len(missing)} of the {len(conds)} conditions in real: {missing[:8]}", "predict every evaluated condition")
+    if missing: raise DataError(f"pred lacks {len(missing)} of the {len(conds)} conditions in real: {missing[:8]}",
+                                "predict every evaluated condition")
     PX = _dense(pred.X); first = {c: i for i, c in reversed(list(enumerate(pc)))}
     X = np.vstack([np.repeat(PX[[first[c]]], counts[c], axis=0) for c in conds] + [_dense(real.X[rc == control])])
     cond = np.concatenate([[c] * counts[c] for c in conds] + [[control] * counts[control]])
@@ -800,8 +429,10 @@ def expand(pred:ad.AnnData, # One pseudobulk row per condition (e.g. a baseline'
     return ad.AnnData(X, obs=obs, var=pd.DataFrame(index=real.var_names.copy()))
 
 # %% ../nbs/11_metrics.ipynb #20e10536
-CROSS_CHECKED = ['pearson_delta', 'mse', 'mae', 'mse_delta', 'mae_delta', 'discrimination_score_l1', 'discrimination_score_l2', 'discrimination_score_cosine',
-                 'overlap_at_N', 'precision_at_N', 'de_direction_match', 'de_spearman_lfc_sig', 'de_sig_genes_recall', 'de_nsig_counts_real', 'de_nsig_counts_pred']
+CROSS_CHECKED = ['pearson_delta', 'mse', 'mae', 'mse_delta', 'mae_delta',
+                 'discrimination_score_l1', 'discrimination_score_l2', 'discrimination_score_cosine',
+                 'overlap_at_N', 'precision_at_N', 'de_direction_match', 'de_spearman_lfc_sig', 'de_sig_genes_recall',
+                 'de_nsig_counts_real', 'de_nsig_counts_pred']
 
 def cross_check(pred:ad.AnnData, # Predicted cells (use `expand` for a pseudobulk prediction), with control cells
                 real:ad.AnnData, # Observed cells with control cells
@@ -809,17 +440,22 @@ def cross_check(pred:ad.AnnData, # Predicted cells (use `expand` for a pseudobul
                 control:str='control', # Control label
                 metrics:list=CROSS_CHECKED, # Metrics to compare
                ) -> pd.DataFrame:
-    "Run cell-eval's MetricsEvaluator and scbig's 'cell_eval' profile on the same pair: one row per (metric, condition)."
+    "Run cell-eval's MetricsEvaluator and scbig's 'cell_eval' profile on the same pair: a row per (metric, condition)."
     try:
         from cell_eval import MetricsEvaluator
-    except ImportError as e: raise ConfigError("cross_check needs the cell-eval package", "pip install 'cell-eval>=0.8.2' (Python >= 3.11)") from e
+    except ImportError as e: raise ConfigError("cross_check needs the cell-eval package",
+                                               "pip install 'cell-eval>=0.8.2' (Python >= 3.11)") from e
     import tempfile
-    ours = evaluate(pred, real, 'cell_eval', condition_key=condition_key, control=control, skip=['pearson_edistance']).table
+    ours = evaluate(pred, real, 'cell_eval', condition_key=condition_key, control=control,
+                    skip=['pearson_edistance']).table
     with tempfile.TemporaryDirectory() as d:
-        ev = MetricsEvaluator(adata_pred=pred.copy(), adata_real=real.copy(), control_pert=control, pert_col=condition_key, num_threads=1, outdir=d + '/out')
-        theirs, _ = ev.compute(profile='full', write_csv=False, skip_metrics=['clustering_agreement', 'pearson_edistance'])
+        ev = MetricsEvaluator(adata_pred=pred.copy(), adata_real=real.copy(), control_pert=control,
+                              pert_col=condition_key, num_threads=1, outdir=d + '/out')
+        theirs, _ = ev.compute(profile='full', write_csv=False,
+                               skip_metrics=['clustering_agreement', 'pearson_edistance'])
     theirs = theirs.to_pandas().set_index('perturbation').reindex(ours.index)
-    out = pd.concat({m: pd.DataFrame({'scbig': ours[m].astype(float), 'cell_eval': theirs[m].astype(float)}) for m in metrics}, names=['metric'])
+    out = pd.concat({m: pd.DataFrame({'scbig': ours[m].astype(float),
+                                      'cell_eval': theirs[m].astype(float)}) for m in metrics}, names=['metric'])
     out['abs_diff'] = (out['scbig'] - out['cell_eval']).abs()
     return out
 
