@@ -335,7 +335,7 @@ def observed(data:PerturbData, # The dataset
     conds = list(dict.fromkeys([data.condition(c).format(control=data.control) for c in conditions] + [data.control]))
     rows = np.concatenate([data.rows(c) for c in conds])
     cond = np.concatenate([[c] * len(data.rows(c)) for c in conds])
-    X = data.adata.X[np.sort(rows)] if not data.adata.isbacked else data.X_rows(np.sort(rows))
+    X = data.adata.X[np.sort(rows)] if not data.adata.isbacked else data.X_rows_csr(np.sort(rows))   # backed: CSR
     order = np.argsort(np.argsort(rows))
     out = ad.AnnData(X[order] if sp.issparse(X) else np.asarray(X)[order],
                      obs=pd.DataFrame({'condition': pd.Categorical(cond)}, index=data.adata.obs_names[rows]),
