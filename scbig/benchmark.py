@@ -49,7 +49,6 @@ DEPARTURES = {'pooled pairs (released)': dict(compose='pool'), 'direct decoding 
               'no generic dropout (released)': dict(flow=dict(generic_dropout=0.0))} # scbig's departures, undone
 LEVERS = {'none': dict(),   # the preset as is, its val scores kept: what bench/levers.py reads each lever against
           'alignment at the paper share': dict(align=dict(every=50, per_condition=True, lr_frac=0.5)),
-          'generic vector (val picks)': dict(unseen='auto'),
           'flow 4x steps': dict(flow_steps=3200, val_every=400)} # quality levers, each measured alone (model page)
 
 def default_splits(

@@ -24,14 +24,12 @@ class ComposedField(nn.Module):
     def __init__(self,
                  field:VelocityField, # The velocity field, with its ConditionEncoder
                  compose:str='additive', # 'additive' (v_A + v_B − v_control) or 'pool' (one pooled condition)
-                 train_genes=(), # Genes perturbed in training
-                 unseen:str='prior', # A gene not perturbed in training: 'prior' (the encoder on its prior alone) or
-                                     # 'generic' (the learned average-perturbation vector; needs generic_dropout > 0)
+                 train_genes=(), # Genes perturbed in training (an unseen gene: the encoder on its prior alone)
                 ):
         super().__init__()
-        self.field, self.compose, self.unseen = field, compose, unseen
+        self.field, self.compose = field, compose
         self.train_genes = sorted(set(train_genes))
-        if field.cfg.generic_dropout:   # 'a gene, whichever': the average perturbation (`FlowConfig.generic_dropout`)
+        if field.cfg.generic_dropout:   # 'a gene, whichever': a regulariser in training (`FlowConfig.generic_dropout`)
             self.c_generic = nn.Parameter(torch.zeros(field.cfg.cond_dim))
         self.c_control = nn.Parameter(torch.zeros(field.cfg.cond_dim))   # the control's own condition vector
 
@@ -41,12 +39,9 @@ class ComposedField(nn.Module):
         seen = torch.tensor([enc.seen.get(g, 0) for g in genes], device=enc.table.device)
         v = enc.mlp(enc.inputs([enc.index[g] for g in genes])) + enc.residual(seen)
         gen = getattr(self, 'c_generic', None)
-        if gen is None or not len(genes): return v
-        if self.training:                                   # one draw per gene and step
-            swap = torch.rand(len(genes), 1, device=v.device) < self.field.cfg.generic_dropout
-        elif self.unseen == 'generic':
-            swap = torch.tensor([[g not in self.train_genes] for g in genes], device=v.device)
-        else: return v
+        if gen is None or not len(genes) or not self.training: return v
+        # one draw per gene and step
+        swap = torch.rand(len(genes), 1, device=v.device) < self.field.cfg.generic_dropout
         return torch.where(swap, gen.expand_as(v), v)
 
     def cond(self, sets:list) -> torch.Tensor:

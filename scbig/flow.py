@@ -39,7 +39,7 @@ class FlowConfig:
     residual:bool=True # Learned per-gene residual for genes seen in training
     # dropping a seen gene's residual teaches its prior path alone, all that an unseen gene gets, to predict it
     resid_dropout:float=0.0 # Probability of dropping a seen gene's residual in training
-    # the generic vector is SCBIG's 'average perturbation', used for unseen='generic'
+    # the generic vector is SCBIG's 'average perturbation', a regulariser: used in training only
     generic_dropout:float=0.0 # Probability of replacing a gene's condition vector in training by a learned generic one
     sigma:float=0.0 # Constant noise of the path (released: 0.5)
     coupling:str='exact' # Minibatch OT: 'exact' (ot.emd), 'sinkhorn' (entropic) or 'none'

@@ -52,7 +52,6 @@ class SCBIGConfig:
     flow:FlowConfig=field(default_factory=_cpu_flow) # The flow (latent_dim: gcae's; generic_dropout 0.1: a regulariser)
     align:AlignConfig=field(default_factory=lambda: AlignConfig(every=100)) # The alignment losses (lambda 0: off)
     pathways:str='progeny' # Pathways of the OT alignment: 'progeny', 'dorothea', 'go' or a .gmt path
-    unseen:str='prior' # Genes never perturbed in training: 'prior' (as released), 'generic' or 'auto' (val picks)
     compose:str='additive' # Pairs: 'additive' (v_A + v_B − v_control) or 'pool' (one pooled condition, as released)
     target_effect:bool=True # Set each measured target's own transcript by `target_rule` (>= 3 measured targets)
     anchor:str|None='linear' # Anchor each predicted mean change to the linear model ('linear', fitted in `fit`) or None
@@ -86,9 +85,6 @@ class SCBIGConfig:
                                self.val_every, self.n_cells, self.pool_cells)
         checks = [(self.programs in ('grc', 'grc_data', 'random'), "programs in ('grc', 'grc_data', 'random')"),
                   (self.compose in ('additive', 'pool'), "compose in ('additive', 'pool')"),
-                  (self.unseen in ('prior', 'generic', 'auto'), "unseen in ('prior', 'generic', 'auto')"),
-                  (self.unseen == 'prior' or self.flow.generic_dropout > 0,
-                   "flow=dict(generic_dropout > 0) for unseen='generic' or 'auto' (it trains the generic vector)"),
                   (self.decode in ('residual', 'direct'), "decode in ('residual', 'direct')"),
                   (self.user_mode in ('join', 'replace'), "user_mode in ('join', 'replace')"),
                   (self.n_programs >= 2, 'n_programs >= 2'), (0 <= self.control_frac < 1, '0 <= control_frac < 1'),
@@ -114,7 +110,8 @@ class SCBIGConfig:
         if bad: raise ConfigError(f"unknown SCBIGConfig settings {bad}", f"use some of {sorted(known)}")
         return cls(**d)
 
-REMOVED = {'n_flows': 1, 'tau': None, 'tau_grid': [0.03, 0.1, 0.3, 1.0, 10.0]} # Removed settings, their old defaults
+REMOVED = {'n_flows': 1, 'tau': None, 'tau_grid': [0.03, 0.1, 0.3, 1.0, 10.0], # Removed settings, their old defaults
+           'unseen': 'prior'}   # unseen='prior', the way kept, is no longer a setting
 
 def _without_removed(d:dict) -> dict:
     "`d` without the removed settings at their old defaults (old saved models, fit.json); any other value raises."
@@ -124,15 +121,13 @@ def _without_removed(d:dict) -> dict:
         if (list(v) if isinstance(v, (list, tuple)) else v) != REMOVED[k]:
             raise ConfigError(f"setting {k}={v!r} was removed from scBIG (it did not help: model page, "
                               "'Settings removed')", f"drop {k!r} (a model trains one flow)"
-                              if k == 'n_flows' else f"drop {k!r} and use unseen='prior', 'generic' or 'auto'")
+                              if k == 'n_flows' else f"drop {k!r} (a gene never perturbed in training is predicted "
+                              "from its prior)")
     fl = d.get('flow')
     if isinstance(fl, dict) and 'prior_map' in fl:                 # flow.prior_map: 'mlp' was the only one kept
         if fl['prior_map'] != 'mlp': raise ConfigError(f"flow prior_map={fl['prior_map']!r} was removed from scBIG (it "
                                                        "did not help: model page, 'Settings removed')", "drop it")
         d['flow'] = {k: v for k, v in fl.items() if k != 'prior_map'}
-    if d.get('unseen') in ('kernel', 'mixture'):
-        raise ConfigError(f"unseen={d['unseen']!r} was removed from scBIG (it did not help: model page, "
-                          "'Settings removed')", "use unseen='prior', 'generic' or 'auto'")
     return d
 
 # %% ../nbs/08_model.ipynb #c26506f6
@@ -157,7 +152,7 @@ PRESETS = {
                    lr_frac=1.0),
         ae_steps=35_000, ae_lr=1e-4, ae_batch=256, flow_steps=25_000, flow_lr=5e-5, batch_size=1024, n_conditions=1,
         flow_train=dict(grad_accum=20, schedule='constant', warmup_steps=0, clip_grad=1.0), control_frac=0.0,
-        val_every=5000, compose='pool', decode='direct', anchor=None, gain=1.0, target_effect=False, unseen='prior',
+        val_every=5000, compose='pool', decode='direct', anchor=None, gain=1.0, target_effect=False,
         pool_cells=5000),
 }
 PRESET_ALIASES = {'gpu-large': 'paper'}   # the earlier name of the full-size preset
@@ -400,7 +395,7 @@ def fit(self:SCBIG,
     def loss_fn(model, b):
         return cfm_loss(model, b['x0'], b['x1'], b['cond'], fcfg.sigma, fcfg.coupling, fcfg.ot_reg,
                         generator=torch.Generator().manual_seed(int(b['seed'])))
-    val_fn, auto = None, c.unseen == 'auto'
+    val_fn = None
     if val:
         vi = np.random.default_rng([c.seed, 3]).choice(len(f.X0), min(c.val_cells, len(f.X0)), replace=False)
         real_d = data.delta(val).values
@@ -410,15 +405,11 @@ def fit(self:SCBIG,
             pred = np.stack([self._move(xv, zv, v, model).mean(0) for v in val]) - self.ctrl_mean
             r = [np.corrcoef(p, q)[0, 1] if np.ptp(p) > 0 else np.nan for p, q in zip(pred, real_d)]
             return float(np.nanmean(r))
-        def modes_scores(model):                                # unseen='auto': both ways, the same weights
-            out = {}
-            for mode in ('prior', 'generic'): model.unseen = mode; out[mode] = val_score(model)
-            return out
-        def val_fn(model): return -(max(modes_scores(model).values()) if auto else val_score(model))
+        def val_fn(model): return -val_score(model)
     t0 = time.perf_counter()
     set_seed(c.seed)
     fld = ComposedField(VelocityField(fcfg, ConditionEncoder(pe.emb, fcfg, train_genes=self.train_genes)), c.compose,
-                        self.train_genes, 'prior' if auto else c.unseen)
+                        self.train_genes)
     fl_cfg = TrainConfig(**{'warmup_steps': min(100, c.flow_steps // 10), **c.flow_train}, max_steps=c.flow_steps,
                          lr=c.flow_lr, val_every=c.val_every, seed=c.seed, device=c.device, quiet=c.quiet)
     cbs = [AlignCB(f)] if (c.align.lambda_corr or c.align.lambda_ot) else []
@@ -426,10 +417,7 @@ def fit(self:SCBIG,
                   n_items=c.batch_size, desc='flow')
     self.flow_learner = lrn.fit(resume=bool(out) and ckpt(out/'flow'))
     _check_interrupted(self.flow_learner, 'the flow')
-    self.field, self.unseen_scores = fld.eval(), {}
-    if auto:                                                    # unseen genes: the prior or the generic vector, by val
-        self.unseen_scores = modes_scores(fld) if val else {}
-        fld.unseen = max(self.unseen_scores, key=self.unseen_scores.get) if val else 'prior'
+    self.field = fld.eval()
     self.anchor_map = None
     if c.anchor == 'linear':                                    # 5. the linear anchor, same training conditions, priors
         lin = LinearBaseline(pert_embedding=pe.emb).fit(data, train)
@@ -451,11 +439,6 @@ def _move(self:SCBIG, x0:np.ndarray, z0:np.ndarray|None, cond:str, model=None) -
         z0 = self.gcae.encode(x0) if z0 is None else torch.as_tensor(z0, device=dev)
         z1 = integrate(model, z0, [cond] * len(z0), n_steps=fc.n_steps, method=fc.method)
         return _decode(self.gcae, z1, z0, x0, self.config.decode).cpu().numpy()
-
-@patch(as_prop=True)
-def unseen_mode(self:SCBIG) -> str:
-    "How genes never perturbed in training are predicted: config.unseen, or 'auto: prior' / 'auto: generic'."
-    return f'auto: {self.field.unseen}' if self.config.unseen == 'auto' else self.config.unseen
 
 # %% ../nbs/08_model.ipynb #ad1249eb
 from . import predict as _predict   # SCBIG.predict, .save, .load ... : the cells below, exported to scbig/predict.py

@@ -191,7 +191,7 @@ def predict_variants(self:SCBIG,
             'model': 'scbig', 'kind': 'cells', 'control': self.control, 'scbig_version': scbig.__version__,
             'n_cells': n, 'seed': seed, 'source': source + (', moved to the control mean' if match else ''),
             'cells': 'to_mean' if plausible else 'decoded', 'solver': f'{c_.flow.method}, {c_.flow.n_steps} steps',
-            'decode': c_.decode, 'compose': c_.compose, 'unseen': self.unseen_mode,
+            'decode': c_.decode, 'compose': c_.compose,
             'anchor': f'linear, flow weight {w:g}' if self.anchor_map is not None else 'none', 'gain': scale,
             'n_train': len(self.train_conditions), 'unseen_genes': sorted(asked - set(self.train_genes)),
             'target_rule': json.dumps(rule), 'targets_set': sorted(set(set_genes)),
@@ -250,7 +250,6 @@ def save(self:SCBIG,
             'cond_table_columns': list(map(str, self.cond_table.columns)), 'train_conditions': self.train_conditions,
             'val_conditions': self.val_conditions, 'train_genes': self.train_genes, 'no_prior': self.no_prior,
             'timings': self.timings, 'target_rule': self.target_rule, 'target_values': self.target_values,
-            'unseen_modes': [self.field.unseen], 'unseen_scores': [self.unseen_scores] if self.unseen_scores else [],
             'gain': self.gain, 'gain_scores': self.gain_scores,
             'gene_embeddings': self.user_info}   # the user table: its size and digest
     return write_model_dir(Path(path), meta, T)
@@ -291,7 +290,6 @@ def load(cls:SCBIG,
     self.train_conditions, self.val_conditions = meta['train_conditions'], meta['val_conditions']
     self.train_genes, self.no_prior, self.timings = meta['train_genes'], meta['no_prior'], meta['timings']
     self.target_rule, self.target_values = meta.get('target_rule'), meta.get('target_values', {})
-    self.unseen_scores = (meta.get('unseen_scores') or [{}])[0]
     self.gain, self.gain_scores = float(meta.get('gain', 1.0)), meta.get('gain_scores', [])   # before the gain: 1
     self.anchor_map = {k[7:]: v for k, v in T.items() if k.startswith('anchor.')} if c.anchor else None
     if c.anchor and set(self.anchor_map) != {'M', 'b'}:
@@ -307,7 +305,6 @@ def load(cls:SCBIG,
     sd = {k[6:]: torch.as_tensor(v) for k, v in T.items()
           if k.startswith('field.') and k != 'field.tau'}   # tau: a removed setting's, in models saved before
     _load_state(fld, sd, p)
-    fld.unseen = meta.get('unseen_modes', [c.unseen])[0]
     dev = get_device(device)
     self.field, _ = fld.to(dev).eval(), self.gcae.to(dev).eval()
     for p_ in self.gcae.parameters(): p_.requires_grad_(False)
