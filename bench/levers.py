@@ -24,6 +24,7 @@ from scbig.data import PerturbData
 from scbig.datasets import load
 from scbig.metrics import observed
 from scbig.sanity import train_reference
+from rescore import saved_predictions            # bench/rescore.py: the saved files of each fold
 
 def read(d:Path) -> tuple[pd.DataFrame, dict]:
     return pd.read_csv(d/'metrics.csv'), json.loads((d/'run.json').read_text())
@@ -32,13 +33,12 @@ def score_saved(dataset:str, preds:Path, n_folds:int) -> tuple[pd.DataFrame, dic
     "Metrics (the headline profiles) of the lever fits saved in `preds` so far, and a run.json-like info."
     data, profiles = PerturbData(load(dataset, verbose=False)), sorted({t.split(':')[0] for t in TARGETS})
     splits, rows, names = default_splits(data, n_folds=n_folds), [], {}
-    for d in sorted(preds.glob('fold*')):
-        f = int(d.name[4:]); sp = splits[f]; real = observed(data, sp.test); tm = train_reference(data, sp)
-        for p in sorted(d.glob('*__seed*.h5ad')):
-            method, seed = p.stem.rsplit('__seed', 1)
+    for f, files in saved_predictions(preds).items():
+        sp = splits[f]; real = observed(data, sp.test); tm = train_reference(data, sp)
+        for method, seed, p in files:
             if method.endswith((' gain 1', ' flow alone')): continue        # the fit's own variants
             rows.append(_scores(ad.read_h5ad(p), real, sp, profiles, train_means=tm)
-                        .assign(method=method, seed=int(seed), fold=f).reset_index())
+                        .assign(method=method, seed=seed, fold=f).reset_index())
             names[method[len('scbig '):]] = 'see the run'
     return pd.concat(rows, ignore_index=True), {'ablations': names}
 

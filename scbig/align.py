@@ -1,5 +1,5 @@
-"""Structure-aware alignment losses: program correlation and pathway optimal transport
-(method page, 'Alignment losses')
+"""Structure-aware alignment losses:
+program correlation and pathway optimal transport
 
 Docs: https://scbig-dev.github.io/scbig/align.html.md"""
 

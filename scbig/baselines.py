@@ -1,6 +1,5 @@
-"""Control, mean, non-control mean, matching mean, additive, partial additive, linear, PCA-ridge, latent additive and
-nearest-neighbour baselines, with the same `fit` / `predict` life-cycle as the model, and the gain and target rule
-scBIG gets (`calibrate`)
+"""Baselines to beat, from control and mean to PCA-ridge and latent additive,
+with the model's API
 
 Docs: https://scbig-dev.github.io/scbig/baselines.html.md"""
 
@@ -297,7 +296,8 @@ def _predict(self:LinearBaseline, conds):
 
 # %% ../nbs/10_baselines.ipynb #20e3fc11
 class PCARidgeBaseline(LinearBaseline):
-    "PCA gene embedding G; a target's row of G if measured, else its prior mapped into G's rows; Y ≈ G W Pᵀ + b, ridge."
+    """PCA gene embedding G; a target's row of G if measured, else its prior mapped into G's rows;
+    Y ≈ G W Pᵀ + b, ridge."""
     name = 'pca_ridge'
     center_p = True
     def __init__(

@@ -1,5 +1,5 @@
-"""Train scBIG and every baseline on the same splits, score them under named metric profiles next to the split-half
-ceiling, and say how sure each margin is (the report, its tables and figures are on the report page)
+"""scBIG and every baseline on the same splits, next to the split-half ceiling,
+with paired intervals
 
 Docs: https://scbig-dev.github.io/scbig/benchmark.html.md"""
 

@@ -62,7 +62,8 @@ def match_mean(X:np.ndarray, # (n, G) sampled source cells
     return out.astype(np.float32)
 
 def _balanced(rng:np.random.Generator, n_have:int, n:int) -> np.ndarray:
-    "n row positions cycling through a random permutation of n_have: every row used ⌊n/n_have⌋ or ⌈n/n_have⌉ times."
+    """n row positions cycling through a random permutation of n_have: every row used ⌊n/n_have⌋ or ⌈n/n_have⌉
+    times."""
     return np.resize(rng.permutation(n_have), n)
 
 # %% ../nbs/18_calibrate.ipynb #c0a1b2d3

@@ -1,5 +1,5 @@
-"""`scbig datasets | fetch | train | predict | evaluate | benchmark`: the main jobs from a shell, with one clear line
-for every user error
+"""`scbig datasets | fetch | train | predict | evaluate | benchmark`:
+the main jobs from a shell
 
 Docs: https://scbig-dev.github.io/scbig/cli.html.md"""
 

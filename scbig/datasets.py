@@ -1,5 +1,5 @@
-"""Readers for PerturBench, GEARS, scPerturb, sceptre and any `.h5ad` file, `load` by registry name or path,
-a summary of the data at hand, and a simulator with planted gene programs
+"""Readers for PerturBench, GEARS, scPerturb, sceptre and any `.h5ad` file,
+`load` and a simulator
 
 Docs: https://scbig-dev.github.io/scbig/datasets.html.md"""
 

@@ -1,5 +1,5 @@
-"""DE conventions that pass sanity controls on real data (the `de` profile), the DE-weighted WMSE and weighted
-delta R² (Mejia, Miller et al. 2025), and the Virtual Cell Challenge's `vcc` profile with its normalised score
+"""DE metrics that pass sanity controls (`de`), DE-weighted errors
+and the VCC's `vcc` profile
 
 Docs: https://scbig-dev.github.io/scbig/de_metrics.html.md"""
 
@@ -67,7 +67,8 @@ def wmse(true:np.ndarray, pred:np.ndarray, w:np.ndarray) -> float:
     return float(np.sum(w * (np.asarray(pred, dtype=np.float64) - np.asarray(true, dtype=np.float64)) ** 2))
 
 def weighted_r2(true:np.ndarray, pred:np.ndarray, w:np.ndarray) -> float:
-    "Weighted R² as sklearn's `r2_score(.., sample_weight=w)`: 1 − Σw(y − ŷ)² / Σw(y − ȳ_w)²; NaN for a constant y."
+    """Weighted R² as sklearn's `r2_score(.., sample_weight=w)`: 1 − Σw(y − ŷ)² / Σw(y − ȳ_w)²;
+    NaN for a constant y."""
     y, yh, w = (np.asarray(v, dtype=np.float64) for v in (true, pred, w))
     den = np.sum(w * (y - np.sum(w * y) / np.sum(w)) ** 2)
     return float(1 - np.sum(w * (y - yh) ** 2) / den) if den > 1e-300 else np.nan

@@ -1,5 +1,5 @@
-"""Look at a prediction condition by condition: predicted against real changes by gene program and for the top genes,
-as a static seaborn view or an interactive ipywidgets explorer
+"""Look at a prediction condition by condition:
+by gene program and for the top genes
 
 Docs: https://scbig-dev.github.io/scbig/explore.html.md"""
 

@@ -1,5 +1,5 @@
-"""Learn a velocity field that moves control cells to perturbed cells in latent space, conditioned on the targets'
-prior gene embeddings
+"""Flow matching in latent space from control to perturbed cells,
+conditioned on the targets' priors
 
 Docs: https://scbig-dev.github.io/scbig/flow.html.md"""
 

@@ -1,6 +1,5 @@
-"""`GCAE`: cells read program by program (one token per GRC program), induced attention between programs and
-learnable modules, a 50-d latent and a symmetric decoder, pretrained on reconstruction
-(method page, 'Program tokens and the autoencoder')
+"""`GCAE`: cells read program by program, attention between programs and modules,
+a 50-d latent
 
 Docs: https://scbig-dev.github.io/scbig/gcae.html.md"""
 

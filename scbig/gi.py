@@ -1,5 +1,5 @@
-"""Norman 2019's model of a pair on its singles (δab = c_a δa + c_b δb + error, fit by Theil-Sen), GEARS' interaction
-types, and the same quantities for predicted pairs
+"""Norman 2019's model of a pair on its singles and GEARS' interaction types,
+for real and predicted pairs
 
 Docs: https://scbig-dev.github.io/scbig/gi.html.md"""
 
@@ -191,7 +191,7 @@ def pseudobulks(x, # A `PerturbData`, an AnnData (cells or pseudobulks) or a Dat
 # %% ../nbs/21_gi.ipynb #3c0eccba
 def gi_table(data, # Real data: a `PerturbData`, or pseudobulks (AnnData or DataFrame, control and singles included)
              pairs=None, # Pairs to fit (None: every pair, of `pred` if given, whose two singles are in `data`)
-             pred=None, # Predicted pairs (AnnData of cells or pseudobulks, or a DataFrame): their δab replaces the real
+             pred=None, # Predicted pairs (AnnData of cells or pseudobulks, or a DataFrame): their δab replaces real
              genes=None, # Genes to fit on (None: every measured gene, less the perturbed ones if `exclude_targets`)
              exclude_targets:bool=True, # Leave out measured genes that some condition perturbs (as Norman did)
              control:str='control', # The control label (a `PerturbData` knows its own)

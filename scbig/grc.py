@@ -1,5 +1,5 @@
-"""Cluster genes into K balanced programs with entropic optimal transport over prior embeddings, the STRING graph and
-(optionally) training deltas (method page, 'Gene-Relation Clustering')
+"""Balanced gene programs by entropic optimal transport
+over prior embeddings and the STRING graph
 
 Docs: https://scbig-dev.github.io/scbig/grc.html.md"""
 
@@ -31,7 +31,8 @@ def capacities(init_labels:np.ndarray, # (G',) k-means labels of the genes that 
                n_genes:int, # G, all genes (with or without a prior)
                n_clusters:int, # K
               ) -> np.ndarray:
-    "(K,) sizes c_k summing to G: ⌊G/K⌋ each, +1 for the G mod K largest k-means clusters (method page, 'Capacities')"
+    """(K,) sizes c_k summing to G: ⌊G/K⌋ each, +1 for the G mod K largest k-means clusters
+    (method page, 'Capacities')"""
     if not 1 <= n_clusters <= n_genes:
         raise ConfigError(f"n_clusters={n_clusters} must be between 1 and the {n_genes} genes", "lower n_clusters")
     cap = np.full(n_clusters, n_genes // n_clusters)

@@ -1,5 +1,5 @@
-"""The measures every metric profile is built from (errors, correlations, energy distance, rank scores), the DE
-tests and DE-gene rules, and `pair`: a prediction checked against the observed cells, as every metric reads it
+"""The measures the metric profiles are built from,
+the DE tests and `pair`
 
 Docs: https://scbig-dev.github.io/scbig/metric_functions.html.md"""
 
@@ -86,7 +86,8 @@ def discrimination_score(true_delta:np.ndarray, # (N, G) real deltas δ_q, rows 
                          genes:pd.Index, # G gene names (the column named like a condition is left out)
                          metric:str='l1', # 'l1', 'l2' or 'cosine'
                         ) -> np.ndarray:
-    "cell-eval's PDS: 1 − r/N per condition, r the 0-based rank of its real delta among the N (cosine: NaN if δ̂ = 0)"
+    """cell-eval's PDS: 1 − r/N per condition, r the 0-based rank of its real delta among the N
+    (cosine: NaN if δ̂ = 0)"""
     d = {'l1': 'cityblock', 'l2': 'euclidean', 'cosine': 'cosine'}[metric]
     N, out = len(conditions), np.empty(len(conditions))
     for i, c in enumerate(conditions):

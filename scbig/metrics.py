@@ -1,5 +1,5 @@
-"""Named evaluation conventions (scbig, GEARS, cell-eval, Systema, PerturBench), `evaluate`, a split-half ceiling,
-tables and plots, cross-checked against cell-eval (the metric functions and DE tests are on their own page)
+"""Named evaluation profiles (scbig, GEARS, cell-eval, Systema, ...),
+`evaluate` and the ceiling
 
 Docs: https://scbig-dev.github.io/scbig/metrics.html.md"""
 

@@ -73,8 +73,8 @@ def anchor_delta(self:SCBIG, cond:str) -> np.ndarray|None:
 
 @patch
 def _moved_mean(self:SCBIG, X:np.ndarray, src_mean:np.ndarray, cond:str, w:float, g:float) -> np.ndarray:
-    """The flow's cells `X` of `cond`, their mean moved to src_mean + g·(w·δ_flow + (1 − w)·δ_linear) (floored at 0;
-    `match_mean`); no anchor or w = 1, and g = 1: `X` unchanged."""
+    """The flow's cells `X` of `cond`, their mean moved to src_mean + g·(w·δ_flow + (1 − w)·δ_linear)
+    (floored at 0; `match_mean`); no anchor or w = 1, and g = 1: `X` unchanged."""
     anchored = self.anchor_map is not None and w < 1
     if not anchored and g == 1: return X
     d = X.mean(0) - src_mean

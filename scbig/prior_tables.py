@@ -1,5 +1,5 @@
-"""The gene priors as shipped (GO, NCBI gene names, STRING, DoRothEA, PROGENy, gene sets): where they live,
-how they are read and checked, gene names resolved to official symbols, the GO DAG and the STRING graph
+"""The gene priors as shipped (GO, STRING, DoRothEA, PROGENy):
+how they are read and checked
 
 Docs: https://scbig-dev.github.io/scbig/prior_tables.html.md"""
 

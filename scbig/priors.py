@@ -1,5 +1,5 @@
-"""Gene embeddings from the priors (a GO block, a STRING block, a user's table), the converters that build the
-prior tables from the official GO and STRING files, and a check of the embeddings on held-out biology
+"""Gene embeddings from the priors (GO, STRING, a user's table),
+the converters and a check
 
 Docs: https://scbig-dev.github.io/scbig/priors.html.md"""
 

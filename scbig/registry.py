@@ -1,5 +1,5 @@
-"""The real Perturb-seq datasets scbig knows (source, checksum, license, citation) and where their files are
-found: the data folder, the cache, or a download checked against its sha256
+"""The real Perturb-seq datasets scbig knows
+and where their files are found or downloaded
 
 Docs: https://scbig-dev.github.io/scbig/registry.html.md"""
 

@@ -1,5 +1,5 @@
-"""The benchmark's report: one reserved colour for scBIG, the headline figure and the standing table, the report
-written as markdown and HTML with its tables and figures, and the results table the README shows
+"""The benchmark's report: the headline figure and table,
+markdown and HTML with figures
 
 Docs: https://scbig-dev.github.io/scbig/report.html.md"""
 

@@ -1,5 +1,5 @@
-"""`ConditionSampler`: condition-balanced minibatches of (control, perturbed) cells for flow matching,
-reproducible from (seed, step) and shared between distributed ranks
+"""`ConditionSampler`: condition-balanced minibatches for flow matching,
+reproducible from (seed, step)
 
 Docs: https://scbig-dev.github.io/scbig/sampler.html.md"""
 

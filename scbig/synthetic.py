@@ -1,5 +1,5 @@
-"""SYNTHETIC data for scale tests only: a 91k-cell x 5k-gene Perturb-seq dataset made from the real Norman subset's
-statistics and the real priors, never a stand-in for measured results
+"""SYNTHETIC data for scale tests only: a Norman-sized dataset
+from the real subset's statistics
 
 Docs: https://scbig-dev.github.io/scbig/synthetic.html.md"""
 

@@ -1,5 +1,5 @@
-"""One small training loop for both stages: devices, mixed precision, checkpoints that resume bit for bit, progress,
-logs and distributed data parallel
+"""One training loop for both stages: devices, mixed precision,
+checkpoints that resume bit for bit
 
 Docs: https://scbig-dev.github.io/scbig/train.html.md"""
 
