@@ -1,5 +1,5 @@
-"""Structure-aware alignment losses:
-program correlation and pathway optimal transport
+"""Structure-aware alignment losses
+(program correlation and pathway optimal transport)
 
 Docs: https://scbig-dev.github.io/scbig/align.html.md"""
 

@@ -1,5 +1,5 @@
-"""Baselines to beat, from control and mean to PCA-ridge and latent additive,
-with the model's API
+"""Baselines to beat, from control and mean to PCA-ridge and latent additive
+(the model's API)
 
 Docs: https://scbig-dev.github.io/scbig/baselines.html.md"""
 

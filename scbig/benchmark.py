@@ -1,5 +1,5 @@
-"""scBIG and every baseline on the same splits, next to the split-half ceiling,
-with paired intervals
+"""scBIG and every baseline on the same splits, next to the split-half ceiling
+(paired intervals)
 
 Docs: https://scbig-dev.github.io/scbig/benchmark.html.md"""
 

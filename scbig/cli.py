@@ -1,5 +1,5 @@
-"""`scbig datasets | fetch | train | predict | evaluate | benchmark`:
-the main jobs from a shell
+"""`scbig datasets | fetch | train | predict | evaluate | benchmark`
+(the main jobs from a shell)
 
 Docs: https://scbig-dev.github.io/scbig/cli.html.md"""
 

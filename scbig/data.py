@@ -1,5 +1,5 @@
-"""`PerturbData`: a validated Perturb-seq dataset,
-its pseudobulks and its splits
+"""`PerturbData`: a validated Perturb-seq dataset
+(its pseudobulks and its splits)
 
 Docs: https://scbig-dev.github.io/scbig/data.html.md"""
 

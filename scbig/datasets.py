@@ -1,5 +1,5 @@
-"""Readers for PerturBench, GEARS, scPerturb, sceptre and any `.h5ad` file,
-`load` and a simulator
+"""Readers for PerturBench, GEARS, scPerturb, sceptre and any `.h5ad` file
+(`load`, a simulator)
 
 Docs: https://scbig-dev.github.io/scbig/datasets.html.md"""
 

@@ -1,5 +1,5 @@
-"""DE metrics that pass sanity controls (`de`), DE-weighted errors
-and the VCC's `vcc` profile
+"""DE metrics that pass sanity controls (`de`) and DE-weighted errors
+(and the VCC's `vcc` profile)
 
 Docs: https://scbig-dev.github.io/scbig/de_metrics.html.md"""
 

@@ -1,5 +1,5 @@
-"""Look at a prediction condition by condition:
-by gene program and for the top genes
+"""Look at a prediction condition by condition
+(by gene program and for the top genes)
 
 Docs: https://scbig-dev.github.io/scbig/explore.html.md"""
 

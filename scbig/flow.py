@@ -1,5 +1,5 @@
-"""Flow matching in latent space from control to perturbed cells,
-conditioned on the targets' priors
+"""Flow matching in latent space from control to perturbed cells
+(conditioned on the targets' priors)
 
 Docs: https://scbig-dev.github.io/scbig/flow.html.md"""
 

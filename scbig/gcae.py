@@ -1,5 +1,5 @@
-"""`GCAE`: cells read program by program, attention between programs and modules,
-a 50-d latent
+"""`GCAE`: cells read program by program, with attention between programs
+(a 50-d latent)
 
 Docs: https://scbig-dev.github.io/scbig/gcae.html.md"""
 

@@ -1,5 +1,5 @@
-"""Norman 2019's model of a pair on its singles and GEARS' interaction types,
-for real and predicted pairs
+"""Norman 2019's model of a pair on its singles and GEARS' interaction types
+(real and predicted pairs)
 
 Docs: https://scbig-dev.github.io/scbig/gi.html.md"""
 

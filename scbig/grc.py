@@ -1,5 +1,5 @@
 """Balanced gene programs by entropic optimal transport
-over prior embeddings and the STRING graph
+(prior embeddings and the STRING graph)
 
 Docs: https://scbig-dev.github.io/scbig/grc.html.md"""
 

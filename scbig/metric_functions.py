@@ -1,5 +1,5 @@
-"""The measures the metric profiles are built from,
-the DE tests and `pair`
+"""The measures the metric profiles are built from
+(the DE tests and `pair`)
 
 Docs: https://scbig-dev.github.io/scbig/metric_functions.html.md"""
 

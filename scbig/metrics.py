@@ -1,5 +1,5 @@
-"""Named evaluation profiles (scbig, GEARS, cell-eval, Systema, ...),
-`evaluate` and the ceiling
+"""Named evaluation profiles (scbig, GEARS, cell-eval, Systema, ...)
+(`evaluate`, the ceiling)
 
 Docs: https://scbig-dev.github.io/scbig/metrics.html.md"""
 

@@ -1,5 +1,5 @@
-"""The gene priors as shipped (GO, STRING, DoRothEA, PROGENy):
-how they are read and checked
+"""The gene priors as shipped (GO, STRING, DoRothEA, PROGENy)
+(how they are read and checked)
 
 Docs: https://scbig-dev.github.io/scbig/prior_tables.html.md"""
 

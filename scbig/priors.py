@@ -1,5 +1,5 @@
-"""Gene embeddings from the priors (GO, STRING, a user's table),
-the converters and a check
+"""Gene embeddings from the priors (GO, STRING, a user's table)
+(the converters and a check)
 
 Docs: https://scbig-dev.github.io/scbig/priors.html.md"""
 

@@ -1,5 +1,5 @@
 """The real Perturb-seq datasets scbig knows
-and where their files are found or downloaded
+(where their files are found or downloaded)
 
 Docs: https://scbig-dev.github.io/scbig/registry.html.md"""
 

@@ -1,5 +1,5 @@
-"""The benchmark's report: the headline figure and table,
-markdown and HTML with figures
+"""The benchmark's report: the headline figure and table
+(markdown and HTML with figures)
 
 Docs: https://scbig-dev.github.io/scbig/report.html.md"""
 

@@ -1,5 +1,5 @@
-"""`ConditionSampler`: condition-balanced minibatches for flow matching,
-reproducible from (seed, step)
+"""`ConditionSampler`: condition-balanced minibatches for flow matching
+(seeded by step)
 
 Docs: https://scbig-dev.github.io/scbig/sampler.html.md"""
 

@@ -1,5 +1,5 @@
-"""A saved model is one unit: written whole under a lock,
-checked on load against its manifest
+"""A saved model is one unit, written whole under a lock
+(checked on load against its manifest)
 
 Docs: https://scbig-dev.github.io/scbig/store.html.md"""
 

@@ -1,5 +1,5 @@
 """SYNTHETIC data for scale tests only: a Norman-sized dataset
-from the real subset's statistics
+(from the real subset's statistics)
 
 Docs: https://scbig-dev.github.io/scbig/synthetic.html.md"""
 

@@ -1,5 +1,5 @@
-"""One training loop for both stages: devices, mixed precision,
-checkpoints that resume bit for bit
+"""One training loop for both stages
+(devices, mixed precision, checkpoints that resume bit for bit)
 
 Docs: https://scbig-dev.github.io/scbig/train.html.md"""
 
