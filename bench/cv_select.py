@@ -85,7 +85,8 @@ def run_baselines(data, sp, f, parts, pool, emb) -> tuple:
     preds, gains, grid = {}, {}, preset('cpu').gain_grid
     for name, b in make_baselines(emb).items():
         b.fit(data, pool)
-        inner = [make_baselines(emb)[name].fit(data, inner_split(pool, part, sp)) for part in parts] if b.scalable else []
+        inner = ([make_baselines(emb)[name].fit(data, inner_split(pool, part, sp)) for part in parts]
+                 if b.scalable else [])
         for rule in ([False, True] if b.rule_ else [False]):
             tag = ' (target rule)' if rule else ''
             b.target_rule = rule

@@ -39,8 +39,27 @@ def score_saved(dataset:str, preds:Path, n_folds:int) -> tuple[pd.DataFrame, dic
             if method.endswith((' gain 1', ' flow alone')): continue        # the fit's own variants
             rows.append(_scores(ad.read_h5ad(p), real, sp, profiles, train_means=tm)
                         .assign(method=method, seed=seed, fold=f).reset_index())
-            names[method[len('scbig '):]] = 'see the run'
-    return pd.concat(rows, ignore_index=True), {'ablations': names}
+            if method.startswith('scbig '): names[method[len('scbig '):]] = 'see the run'
+    info = {'ablations': names, 'cv': [r for j in sorted(preds.glob('cv_select*.json'))
+                                       for r in json.loads(j.read_text())['fits']]}
+    return pd.concat(rows, ignore_index=True), info
+
+def cv_lines(fits:list, vb:pd.DataFrame) -> list:
+    "What cross-validation chose (bench/cv_select.py's record), against what the preset's val conditions chose."
+    if not fits: return []
+    steps = {int(k): int(v) for k, v in pd.Series([r['step'] for r in fits]).value_counts().sort_index().items()}
+    gains = {float(k): int(v) for k, v in pd.Series([r['gain'] for r in fits]).value_counts().sort_index().items()}
+    n = [sum(i['n_val'] for i in r['inner']) for r in fits]
+    r_at = [{int(k): v for k, v in r['val_r_by_step'].items()}[int(r['step'])] for r in fits]
+    out = [f"Selection by cross-validation: {len(fits)} fits (fold x seed), each on {min(n)}-{max(n)} pooled "
+           f"conditions; pooled val Pearson delta at the chosen step {np.mean(r_at):.3f}; chosen flow steps "
+           f"{steps}; chosen gains {gains}."]
+    pre = vb[vb.method.isin(['scbig', 'scbig none'])] if len(vb) else vb
+    if len(pre):
+        g = ({float(k): int(v) for k, v in pre.gain.value_counts().sort_index().items()} if 'gain' in pre else None)
+        out.append(f"The preset, on its own val conditions: flow val r {pre.flow_val_r.mean():.3f} (not the same "
+                   "conditions)" + (f"; gains {g}" if g is not None else '') + '.')
+    return out + ['']
 
 def val_table(info:dict) -> pd.DataFrame:
     "One row per (method, fold, seed): the flow's best val Pearson delta and the val L1 rank at the chosen gain."
@@ -49,8 +68,8 @@ def val_table(info:dict) -> pd.DataFrame:
         for v in fits:
             at = [g for g in v['gain_scores'] if g['gain'] == v['gain']]
             rows.append({'method': name, 'fold': v['fold'], 'seed': v['seed'], 'flow_val_r': v['flow_val_r'],
-                         'val_l1_rank': at[0]['l1_rank'] if at else np.nan})
-    return pd.DataFrame(rows, columns=['method', 'fold', 'seed', 'flow_val_r', 'val_l1_rank'])
+                         'val_l1_rank': at[0]['l1_rank'] if at else np.nan, 'gain': v['gain']})
+    return pd.DataFrame(rows, columns=['method', 'fold', 'seed', 'flow_val_r', 'val_l1_rank', 'gain'])
 
 def paired(a:pd.DataFrame, b:pd.DataFrame, metric:str, seeds) -> dict:
     "a − b per condition (each averaged over `seeds`): mean, 95% interval, wins, losses."
@@ -100,15 +119,20 @@ def main():
                         out.append(f"| {k} | {j[k + ' lever'].mean():.3f} | {j[k + ' preset'].mean():.3f} | "
                                    f"{(j[k + ' lever'] - j[k + ' preset']).mean():+.3f} |")
                     out.append('')
+            elif info.get('cv'): out += cv_lines(info['cv'], vb)
             elif len(v):
                 out += [f"val (no preset val run given): flow_val_r {v.flow_val_r.mean():.3f}, "
                         f"val_l1_rank {v.val_l1_rank.mean():.3f} over {len(v)} fits", '']
             targets = [t for t in TARGETS if t in lm.columns and t in bm.columns and passes(t)]
+            own = m[~m.method.str.startswith('scbig')]       # baselines run with the lever's procedure, if any
+            bsrc = own if len(own) else bm
+            if len(own): out += [f"Baselines: {own.method.nunique()} rows run with the lever's procedure (in {run}), "
+                                 "the closest of them in the last column.", '']
             out += ['| test metric | n | lever | preset | lever − preset (95% interval) | wins / losses | '
                     'vs closest baseline (95% interval) |', '|---|---:|---:|---:|---|---|---|']
-            both = pd.concat([bm[bm.method != 'scbig'], lm.assign(method='lever')], ignore_index=True)
+            both = pd.concat([bsrc[~bsrc.method.str.startswith('scbig')], lm.assign(method='lever')], ignore_index=True)
             mg = margins(BenchmarkResult(both, {}), model='lever', metrics=targets,
-                         baselines=[b for b in dict.fromkeys(bm.method) if b != 'ceiling'
+                         baselines=[b for b in dict.fromkeys(bsrc.method) if b != 'ceiling'
                                     and not str(b).startswith('scbig')])
             for t in targets:
                 p = paired(lm, bm[bm.method == 'scbig'], t, seeds)

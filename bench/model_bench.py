@@ -31,6 +31,8 @@ def main():
     ap.add_argument('--ablation-seeds', type=int, nargs='+', default=None, help='seeds of the ablations (default: the first of --seeds)')
     ap.add_argument('--levers', action='store_true', help='run the quality levers of scbig.benchmark.LEVERS (with --only: some) instead of the ablations, and not scBIG, the baselines nor the ceiling (compare with bench/levers.py)')
     ap.add_argument('--only', nargs='*', default=None, help='run only these ablations (names in ABLATIONS) and not scBIG itself, for splitting the work over processes')
+    ap.add_argument('--gain-grid', type=float, nargs='+', default=None, help="the gains scBIG's val rule and the baselines' calibration choose from (an override of the preset's gain_grid; 1 among them)")
+    ap.add_argument('--no-ceiling', action='store_true', help='skip the split-half ceiling and the sanity controls (a lever run read against a full run)')
     ap.add_argument('--tag', default='', help='suffix of the output folder (OUT/<dataset><tag>)')
     ap.add_argument('--out', default='bench/results')
     ap.add_argument('--save-predictions', default=None, help='also write every prediction to DIR/<dataset><tag>/ (h5ad, for rescoring)')
@@ -43,8 +45,9 @@ def main():
         if a.levers: abl = dict(LEVERS)
         if a.only is not None: abl = {k: v for k, v in abl.items() if k in a.only}
         full = a.only is None and not a.levers
+        over = {} if a.gain_grid is None else {'gain_grid': tuple(a.gain_grid)}
         res = run_benchmark(data, default_splits(data, n_folds=a.folds), seeds=a.seeds, preset_name=a.preset, ablations=abl or None, ablation_seeds=a.ablation_seeds, with_main=full,
-                            with_baselines=full, with_ceiling=full,
+                            with_baselines=full, with_ceiling=full and not a.no_ceiling, overrides=over,
                             log=lambda m: print(f'[{name}] {m}', flush=True),
                             save_predictions=None if a.save_predictions is None else Path(a.save_predictions)/f'{name}{a.tag}')
         paths = write_report(res, Path(a.out)/f'{name}{a.tag}', command=cmd)

@@ -459,6 +459,7 @@ def benchmark_predictions(b:Baseline, # A fitted baseline
                           data:PerturbData, # The dataset it was fitted on
                           split:Split, # Its split: predicts split.test, calibrates on split.val
                           label:str|None=None, # Row name (default: b.name)
+                          grid=None, # Gains `calibrate` scores (default: scBIG's default `gain_grid`); the model's own
                          ) -> dict:
     "{row: predicted split.test}: at gain 1 and at the val-chosen gain, both with the target rule if one was learned."
     label, out, on = label or b.name, {}, b.target_rule
@@ -466,6 +467,6 @@ def benchmark_predictions(b:Baseline, # A fitted baseline
         b.target_rule, tag = rule, ', target rule' if rule else ''
         out[label + (' (target rule)' if rule else '')] = b.predict(split.test, gain=1.0)
         if b.scalable and split.val:
-            out[f'{label} (val gain{tag})'] = b.predict(split.test, gain=calibrate(b, data, split.val))
+            out[f'{label} (val gain{tag})'] = b.predict(split.test, gain=calibrate(b, data, split.val, grid=grid))
     b.target_rule = on
     return out

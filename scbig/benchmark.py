@@ -242,7 +242,8 @@ def run_benchmark(
         if with_baselines:
             bar.set_postfix_str(f"fold {f + 1}/{len(splits)}: baselines")
             for name, b in make_baselines(emb).items():   # gain 1, val-chosen gain, with and without the target rule
-                for label, pred in benchmark_predictions(b.fit(data, sp, unknown=unknown), data, sp, name).items():
+                for label, pred in benchmark_predictions(b.fit(data, sp, unknown=unknown), data, sp, name,
+                                                                grid=cfg0.gain_grid).items():
                     add(label, seeds[0], pred); gains.setdefault(label, []).append(float(pred.uns['scbig']['gain']))
             bar.update(1)
         if with_ceiling:                                        # the ceiling and the other sanity controls
