@@ -44,6 +44,17 @@ def score_saved(dataset:str, preds:Path, n_folds:int) -> tuple[pd.DataFrame, dic
                                        for r in json.loads(j.read_text())['fits']]}
     return pd.concat(rows, ignore_index=True), info
 
+def gain_lines(info:dict, lever:str) -> list:
+    "The gains the lever's fits chose, and their val L1 rank at that gain against gain 1 (the same fits)."
+    fits = (info.get('val') or {}).get(lever, [])
+    pairs = [(next(g['l1_rank'] for g in v['gain_scores'] if g['gain'] == v['gain']),
+              next(g['l1_rank'] for g in v['gain_scores'] if g['gain'] == 1.0)) for v in fits if v['gain_scores']]
+    if not pairs: return []
+    chosen = {float(k): int(n) for k, n in pd.Series([v['gain'] for v in fits]).value_counts().sort_index().items()}
+    a, b = np.mean([p[0] for p in pairs]), np.mean([p[1] for p in pairs])
+    return [f"Gains chosen on val ({len(fits)} fits): {chosen}; val L1 rank at the chosen gain {a:.3f} vs at gain 1 "
+            f"{b:.3f} ({a - b:+.3f}; the same fits).", '']
+
 def cv_lines(fits:list, vb:pd.DataFrame) -> list:
     "What cross-validation chose (bench/cv_select.py's record), against what the preset's val conditions chose."
     if not fits: return []
@@ -101,15 +112,19 @@ def main():
     folds = int(binfo['split'].split(', ')[1].split()[0])
     for run in [*a.runs, *a.preds]:
         m, info = read(run) if run in a.runs else score_saved(binfo['dataset'], run, folds)
-        for name in info.get('ablations', {}):
-            lever = f'scbig {name}'
+        levers = [(name, f'scbig {name}', info['ablations'][name]) for name in info.get('ablations', {})]
+        if info.get('overrides') and not levers:     # a full run (scBIG, the baselines) of the preset with overrides
+            levers = [('preset with ' + ', '.join(f'{k}={v}' for k, v in info['overrides'].items()), 'scbig',
+                       info['overrides'])]
+        for name, lever, what in levers:
             lm = m[m.method == lever]
             if lm.empty: continue
             seeds = sorted(set(lm.seed) & set(bm[bm.method == 'scbig'].seed))
-            out += [f"## {name}: {info['ablations'][name]}", '',
+            out += [f"## {name}: {what}", '',
                     f"Seeds {seeds} (lever and preset); {lm.condition.nunique()} test conditions; {run}", '']
             v = val_table(info)
             v = v[v.method == lever]
+            if len(v): out += gain_lines(info, lever)
             if len(v) and len(vb):
                 base_v = vb[vb.method.isin(['scbig', 'scbig none'])]
                 j = v.merge(base_v, on=['fold', 'seed'], suffixes=(' lever', ' preset'))
