@@ -12,7 +12,11 @@ conditions, wins/losses), and over the best baseline as the benchmark computes i
 folds of the flow's best val Pearson delta and of the val L1 rank at the fit's chosen gain (run.json 'val'), against
 --val-base's (a run of the preset with the val scores kept, e.g. the lever 'none'). Prints a markdown report and
 writes it to --out. --preds scores the predictions a run has saved so far (`--save-predictions`; the folds
-written, no val scores: run.json comes at the end) under the headline profiles, and compares them the same way.
+written, no val scores: run.json comes at the end) under the headline profiles, and compares them the same way;
+a folder of bench/cv_select.py is read so, with what its cross-validation chose. A --runs folder of a full run with
+overrides (`model_bench.py --gain-grid ...`) is read as one lever, its scBIG against the base's. Where a lever's
+folder holds baselines run with its procedure, the last column compares with those. --against pairs each lever with
+another row of the base (e.g. 'scbig gain 1').
 """
 import argparse, json, sys
 from pathlib import Path
@@ -101,6 +105,7 @@ def main():
     ap.add_argument('--runs', nargs='*', default=[], type=Path)
     ap.add_argument('--preds', nargs='*', default=[], type=Path, help='saved predictions of lever runs still going')
     ap.add_argument('--val-base', type=Path, default=None)
+    ap.add_argument('--against', default='scbig', help="the base's row each lever is paired with (e.g. 'scbig gain 1')")
     ap.add_argument('--out', type=Path, default=None)
     a = ap.parse_args()
     bm, binfo = read(a.base)
@@ -119,9 +124,10 @@ def main():
         for name, lever, what in levers:
             lm = m[m.method == lever]
             if lm.empty: continue
-            seeds = sorted(set(lm.seed) & set(bm[bm.method == 'scbig'].seed))
+            seeds = sorted(set(lm.seed) & set(bm[bm.method == a.against].seed))
             out += [f"## {name}: {what}", '',
-                    f"Seeds {seeds} (lever and preset); {lm.condition.nunique()} test conditions; {run}", '']
+                    f"Seeds {seeds} (lever and preset); {lm.condition.nunique()} test conditions; {run}"
+                    + (f"; the preset's row: {a.against}" if a.against != 'scbig' else ''), '']
             v = val_table(info)
             v = v[v.method == lever]
             if len(v): out += gain_lines(info, lever)
@@ -150,7 +156,7 @@ def main():
                          baselines=[b for b in dict.fromkeys(bsrc.method) if b != 'ceiling'
                                     and not str(b).startswith('scbig')])
             for t in targets:
-                p = paired(lm, bm[bm.method == 'scbig'], t, seeds)
+                p = paired(lm, bm[bm.method == a.against], t, seeds)
                 if not p: continue
                 g = mg.loc[t] if t in mg.index.get_level_values(0) else None
                 cl = (f"{g.margin.idxmin()} {g.margin.min():+.3f} ({g.loc[g.margin.idxmin(), '95% low']:+.3f} to "
