@@ -16,7 +16,8 @@ written, no val scores: run.json comes at the end) under the headline profiles, 
 a folder of bench/cv_select.py is read so, with what its cross-validation chose. A --runs folder of a full run with
 overrides (`model_bench.py --gain-grid ...`) is read as one lever, its scBIG against the base's. Where a lever's
 folder holds baselines run with its procedure, the last column compares with those. --against pairs each lever with
-another row of the base (e.g. 'scbig gain 1').
+another row of the base (e.g. 'scbig gain 1'). --keep DIR writes each --preds run's scores (metrics.csv, run.json)
+to DIR/<its name>/, to be read back with --runs once the predictions are gone.
 """
 import argparse, json, sys
 from pathlib import Path
@@ -106,6 +107,7 @@ def main():
     ap.add_argument('--preds', nargs='*', default=[], type=Path, help='saved predictions of lever runs still going')
     ap.add_argument('--val-base', type=Path, default=None)
     ap.add_argument('--against', default='scbig', help="the base's row each lever is paired with (e.g. 'scbig gain 1')")
+    ap.add_argument('--keep', type=Path, default=None, help='write the scores of each --preds run to KEEP/<its name>/')
     ap.add_argument('--out', type=Path, default=None)
     a = ap.parse_args()
     bm, binfo = read(a.base)
@@ -117,6 +119,11 @@ def main():
     folds = int(binfo['split'].split(', ')[1].split()[0])
     for run in [*a.runs, *a.preds]:
         m, info = read(run) if run in a.runs else score_saved(binfo['dataset'], run, folds)
+        if a.keep and run in a.preds:                    # the scores kept, to read back with --runs (no predictions)
+            k = a.keep/run.name; k.mkdir(parents=True, exist_ok=True)
+            m.to_csv(k/'metrics.csv', index=False)
+            (k/'run.json').write_text(json.dumps({**info, 'dataset': binfo['dataset'], 'split': binfo['split'],
+                                                  'scored_from': str(run)}, indent=1))
         levers = [(name, f'scbig {name}', info['ablations'][name]) for name in info.get('ablations', {})]
         if info.get('overrides') and not levers:     # a full run (scBIG, the baselines) of the preset with overrides
             levers = [('preset with ' + ', '.join(f'{k}={v}' for k, v in info['overrides'].items()), 'scbig',
