@@ -149,8 +149,9 @@ def main():
                     out.append('')
             elif info.get('cv'): out += cv_lines(info['cv'], vb)
             elif len(v):
-                out += [f"val (no preset val run given): flow_val_r {v.flow_val_r.mean():.3f}, "
-                        f"val_l1_rank {v.val_l1_rank.mean():.3f} over {len(v)} fits", '']
+                out += [f"val of the lever's fits (no preset val run to compare): "
+                        f"flow_val_r {v.flow_val_r.mean():.3f}, val_l1_rank {v.val_l1_rank.mean():.3f} "
+                        f"over {len(v)} fits", '']
             targets = [t for t in TARGETS if t in lm.columns and t in bm.columns and passes(t)]
             own = m[~m.method.str.startswith('scbig')]       # baselines run with the lever's procedure, if any
             bsrc = own if len(own) else bm
