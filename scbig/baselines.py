@@ -23,9 +23,9 @@ from .priors import as_embedding_table
 from .validate import check_known_genes, unknown_genes
 
 # %% auto #0
-__all__ = ['Baseline', 'ControlBaseline', 'MeanBaseline', 'NonControlMeanBaseline', 'MatchingMeanBaseline', 'AdditiveBaseline',
-           'PartialAdditiveBaseline', 'LinearBaseline', 'PCARidgeBaseline', 'LatentAdditiveBaseline',
-           'NearestNeighbourBaseline', 'baselines', 'calibrate', 'benchmark_predictions']
+__all__ = ['Baseline', 'ControlBaseline', 'MeanBaseline', 'NonControlMeanBaseline', 'MatchingMeanBaseline',
+           'AdditiveBaseline', 'PartialAdditiveBaseline', 'LinearBaseline', 'PCARidgeBaseline',
+           'LatentAdditiveBaseline', 'NearestNeighbourBaseline', 'baselines', 'calibrate', 'benchmark_predictions']
 
 # %% ../nbs/10_baselines.ipynb #69858303
 class Baseline:

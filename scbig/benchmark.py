@@ -28,8 +28,8 @@ from .sanity import control_scores, sanity_table, sanity_records, conventions, f
 from .sanity import headline_targets, sanity_md, sanity_of, headline_md, train_reference, _kw
 
 # %% auto #0
-__all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'LEVERS', 'default_splits', 'BenchmarkResult', 'run_benchmark',
-           'margins']
+__all__ = ['METRICS', 'TARGETS', 'ABLATIONS', 'DEPARTURES', 'LEVERS', 'default_splits', 'BenchmarkResult',
+           'run_benchmark', 'margins']
 
 # %% ../nbs/12_benchmark.ipynb #d0024148
 METRICS = {'scbig': ['r_all', 'r_de', 'acc_de', 'pds'],

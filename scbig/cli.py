@@ -34,7 +34,8 @@ from .sanity import sanity_text
 from .validate import check_count, check_out_file, read_split_json, check_known_genes, DroppedWarning
 
 # %% auto #0
-__all__ = ['COMMANDS', 'setting_keys', 'parse_sets', 'datasets', 'fetch', 'train', 'predict', 'evaluate_cmd', 'benchmark', 'main']
+__all__ = ['COMMANDS', 'setting_keys', 'parse_sets', 'datasets', 'fetch', 'train', 'predict', 'evaluate_cmd',
+           'benchmark', 'main']
 
 # %% ../nbs/13_cli.ipynb #58e86fc5
 def _data(data:str, condition_key:str|None=None, control:str|None=None, min_cells:int=10, pair_sep:str|None=None,

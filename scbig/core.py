@@ -16,10 +16,10 @@ import torch
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['CONTROL_ALIASES', 'ScbigError', 'ConditionError', 'DataError', 'DataNotFoundError', 'PriorError', 'ConfigError',
-           'DeviceError', 'NotFittedError', 'user_errors', 'Condition', 'parse_condition', 'format_condition',
-           'parse_conditions', 'normalize_conditions', 'data_dir', 'set_seed', 'get_device', 'in_test', 'budget',
-           'progress_enabled', 'progress']
+__all__ = ['CONTROL_ALIASES', 'ScbigError', 'ConditionError', 'DataError', 'DataNotFoundError', 'PriorError',
+           'ConfigError', 'DeviceError', 'NotFittedError', 'user_errors', 'Condition', 'parse_condition',
+           'format_condition', 'parse_conditions', 'normalize_conditions', 'data_dir', 'set_seed', 'get_device',
+           'in_test', 'budget', 'progress_enabled', 'progress']
 
 # %% ../nbs/00_core.ipynb #bb555d55
 class ScbigError(Exception):

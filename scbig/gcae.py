@@ -21,8 +21,8 @@ from .priors import PriorWarning
 from .train import Learner, TrainConfig
 
 # %% auto #0
-__all__ = ['GCAEConfig', 'program_tokens', 'token_priors', 'Attention', 'Block', 'GCAE', 'recon_loss', 'column_mean_std',
-           'fit_gcae', 'r2']
+__all__ = ['GCAEConfig', 'program_tokens', 'token_priors', 'Attention', 'Block', 'GCAE', 'recon_loss',
+           'column_mean_std', 'fit_gcae', 'r2']
 
 # %% ../nbs/05_gcae.ipynb #5afb2d68
 @dataclass

@@ -18,8 +18,9 @@ from .data import PerturbData
 from .datasets import DataFile, resolve_file
 
 # %% auto #0
-__all__ = ['GI_QUANTITIES', 'GI_RULES', 'NORMAN_GI_FITS', 'spatial_median', 'theil_sen', 'distance_correlation', 'gi_params',
-           'gi_flags', 'gi_type', 'pseudobulks', 'gi_table', 'published_gi', 'gi_agreement', 'type_agreement']
+__all__ = ['GI_QUANTITIES', 'GI_RULES', 'NORMAN_GI_FITS', 'spatial_median', 'theil_sen', 'distance_correlation',
+           'gi_params', 'gi_flags', 'gi_type', 'pseudobulks', 'gi_table', 'published_gi', 'gi_agreement',
+           'type_agreement']
 
 # %% ../nbs/21_gi.ipynb #2418c290
 _EPS = np.finfo(np.float64).eps

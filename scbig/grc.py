@@ -22,8 +22,8 @@ from .core import *
 from .priors import GeneTerms, PriorWarning
 
 # %% auto #0
-__all__ = ['capacities', 'centroids', 'semantic_cost', 'ppi_cost', 'gene_profiles', 'data_cost', 'transport_plan', 'round_plan',
-           'GRCConfig', 'GRC', 'grc_cost', 'random_programs', 'ppi_density', 'density_vs_permutations',
+__all__ = ['capacities', 'centroids', 'semantic_cost', 'ppi_cost', 'gene_profiles', 'data_cost', 'transport_plan',
+           'round_plan', 'GRCConfig', 'GRC', 'grc_cost', 'random_programs', 'ppi_density', 'density_vs_permutations',
            'program_enrichment', 'program_summary']
 
 # %% ../nbs/04_grc.ipynb #10a00555

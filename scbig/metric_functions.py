@@ -21,8 +21,8 @@ from .core import *
 from .data import PerturbData
 
 # %% auto #0
-__all__ = ['pearson', 'mse', 'mae', 'rmse', 'cosine', 'sign_accuracy', 'energy_distance', 'discrimination_score', 'pds_scbig',
-           'centroid_accuracy', 'rank_score', 'mannwhitney_p', 'ranksums_p', 'welch_t', 'mannwhitney_many',
+__all__ = ['pearson', 'mse', 'mae', 'rmse', 'cosine', 'sign_accuracy', 'energy_distance', 'discrimination_score',
+           'pds_scbig', 'centroid_accuracy', 'rank_score', 'mannwhitney_p', 'ranksums_p', 'welch_t', 'mannwhitney_many',
            'ranksums_many', 'lfc_pdex', 'bh', 'wilcoxon_de', 'de_genes', 'observed', 'Pair', 'pair']
 
 # %% ../nbs/27_metric_functions.ipynb #a27b08d9

@@ -19,8 +19,8 @@ from .data import PerturbData, Split
 from .validate import check_same_scale, check_conditions_scored
 
 # %% auto #0
-__all__ = ['PROFILES', 'NAN_POLICIES', 'CROSS_CHECKED', 'Evaluation', 'evaluate', 'ceiling', 'combine', 'compare', 'plot_metric',
-           'expand', 'cross_check']
+__all__ = ['PROFILES', 'NAN_POLICIES', 'CROSS_CHECKED', 'Evaluation', 'evaluate', 'ceiling', 'combine', 'compare',
+           'plot_metric', 'expand', 'cross_check']
 
 # %% ../nbs/11_metrics.ipynb #6d1955c9
 # The metric functions, the DE tests and `pair` moved to scbig.metric_functions; imported here so that

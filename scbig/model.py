@@ -31,7 +31,8 @@ from .calibrate import (target_rule, target_values, set_target_level, match_mean
                              gain_scores, _balanced)
 
 # %% auto #0
-__all__ = ['REMOVED', 'PRESETS', 'PRESET_ALIASES', 'PRESET_WALL_TIME', 'SCBIGConfig', 'preset', 'prior_embeddings', 'SCBIG']
+__all__ = ['REMOVED', 'PRESETS', 'PRESET_ALIASES', 'PRESET_WALL_TIME', 'SCBIGConfig', 'preset', 'prior_embeddings',
+           'SCBIG']
 
 # %% ../nbs/08_model.ipynb #ba4e7fd2
 def _cpu_gcae(): return GCAEConfig(d_model=32, n_layers=1, n_heads=4, dropout=0.0)   # the paper's: 256, 3, 8, 0.1

@@ -19,9 +19,9 @@ from .core import *
 from .datasets import DataFile, resolve_file
 
 # %% auto #0
-__all__ = ['tfidf_svd', 'go_embedding', 'string_embedding', 'read_embedding_table', 'as_embedding_table', 'read_obo', 'read_gaf',
-           'convert_go', 'read_string_links', 'convert_string', 'PriorWarning', 'GeneEmbeddings', 'gene_embeddings',
-           'auroc', 'validate_embeddings']
+__all__ = ['tfidf_svd', 'go_embedding', 'string_embedding', 'read_embedding_table', 'as_embedding_table', 'read_obo',
+           'read_gaf', 'convert_go', 'read_string_links', 'convert_string', 'PriorWarning', 'GeneEmbeddings',
+           'gene_embeddings', 'auroc', 'validate_embeddings']
 
 # %% ../nbs/03_priors.ipynb #c3a1r0e1
 # The tables moved to scbig.prior_tables; imported here so that `from scbig.priors import ...` still works

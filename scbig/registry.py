@@ -22,8 +22,8 @@ from .core import *
 from .data import expression_scale, log_normalize
 
 # %% auto #0
-__all__ = ['REGISTRY', 'READER_NAMES', 'DataFile', 'Dataset', 'register', 'cache_dir', 'file_sha256', 'download', 'get_dataset',
-           'resolve', 'resolve_file']
+__all__ = ['REGISTRY', 'READER_NAMES', 'DataFile', 'Dataset', 'register', 'cache_dir', 'file_sha256', 'download',
+           'get_dataset', 'resolve', 'resolve_file']
 
 # %% ../nbs/25_registry.ipynb #53879977
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from .core import *
 from .sanity import fraction_of_ceiling, headline_targets, headline_md, sanity_md, sanity_of
 
 # %% auto #0
-__all__ = ['MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE', 'REPORT_SECTIONS', 'REPORT_CSS', 'baseline_palette', 'method_colours',
-           'load_result', 'headline_figure', 'standing', 'verdict', 'figures', 'write_report', 'results_table']
+__all__ = ['MODEL_COLOUR', 'CEILING_COLOUR', 'HEADLINE', 'REPORT_SECTIONS', 'REPORT_CSS', 'baseline_palette',
+           'method_colours', 'load_result', 'headline_figure', 'standing', 'verdict', 'figures', 'write_report',
+           'results_table']
 
 # %% ../nbs/28_report.ipynb #1e28aae7
 MODEL_COLOUR = '#b2182b' # scBIG's reserved colour (crimson): no baseline gets it, nor any red

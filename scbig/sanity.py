@@ -16,10 +16,10 @@ from .metrics import PROFILES, observed, ceiling, evaluate
 from .baselines import MeanBaseline
 
 # %% auto #0
-__all__ = ['CONTROLS', 'POSITIVE', 'NEGATIVE', 'DIRECTIONS', 'direction', 'derangement', 'means_prediction', 'train_reference',
-           'ceiling_scores', 'control_scores', 'sanity_table', 'dataset_sanity', 'conventions', 'sanity_records',
-           'sanity_of', 'headline_targets', 'dropped_targets', 'fraction_of_ceiling', 'headline_table', 'sanity_md',
-           'headline_md', 'sanity_text']
+__all__ = ['CONTROLS', 'POSITIVE', 'NEGATIVE', 'DIRECTIONS', 'direction', 'derangement', 'means_prediction',
+           'train_reference', 'ceiling_scores', 'control_scores', 'sanity_table', 'dataset_sanity', 'conventions',
+           'sanity_records', 'sanity_of', 'headline_targets', 'dropped_targets', 'fraction_of_ceiling',
+           'headline_table', 'sanity_md', 'headline_md', 'sanity_text']
 
 # %% ../nbs/20_sanity.ipynb #b1423b81
 CONTROLS = {'ceiling': 'positive', 'perfect mean': 'positive', # the four controls, and their kind
