@@ -80,9 +80,9 @@ def run_scbig(data, sp, f, seed, parts, pool, args, log) -> tuple:
     return pred, {'fold': f, 'seed': seed, 'inner': inner, 'val_r_by_step': by_step, 'step': step,
                   'pooled_gain_scores': gs, 'gain': gain}
 
-def run_baselines(data, sp, f, parts, pool, emb) -> tuple:
-    "Every baseline: gain 1 and the cross-validated gain, fitted on the whole pool; {label: prediction}, gains."
-    preds, gains, grid = {}, {}, preset('cpu').gain_grid
+def run_baselines(data, sp, f, parts, pool, emb, grid) -> tuple:
+    "Every baseline: gain 1 and the gain cross-validated on `grid` (the preset's), fitted on the whole pool."
+    preds, gains = {}, {}
     for name, b in make_baselines(emb).items():
         b.fit(data, pool)
         inner = ([make_baselines(emb)[name].fit(data, inner_split(pool, part, sp)) for part in parts]
@@ -133,7 +133,7 @@ def main():
             parts = inner_parts(pool, f, sp.seed, a.inner)
             d = a.preds/f'fold{f}'; d.mkdir(exist_ok=True)
             if a.baselines:
-                preds, gains = run_baselines(data, sp, f, parts, pool, emb)
+                preds, gains = run_baselines(data, sp, f, parts, pool, emb, preset(a.preset).gain_grid)
                 for label, p in preds.items(): p.write_h5ad(d/f"{label.replace('/', '_')}__seed0.h5ad")
                 rec['baseline_gains'][f] = gains
                 log(f"fold {f}: baselines, cv gains {gains}")
